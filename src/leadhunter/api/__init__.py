@@ -1,0 +1,1 @@
+"""HTTP API (FastAPI): thin routers over the services. Arrives with the service issue."""

@@ -1,0 +1,201 @@
+"""Mail provider detection: from MX, SPF, DKIM, autodiscover and tenant facts to one provider.
+
+The lowest-preference MX host decides when it belongs to a known mailbox provider. When it is a
+security gateway, the provider *behind* it is inferred from the other evidence (never guessed as
+Local). Every decision carries a confidence and the evidence lines that produced it.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from enum import StrEnum
+
+from leadhunter.domain.dkim import DkimResult
+from leadhunter.domain.facts import DomainFacts, TenantStatus
+from leadhunter.domain.lookups import MxRecord, is_null_mx, parse_mx
+from leadhunter.domain.provider_rules import MAILBOX_PROVIDERS, PROVIDERS, ProviderRules
+from leadhunter.domain.spf import SpfResult
+
+# How much one piece of evidence says about the provider behind a gateway or a local relay. A DKIM
+# CNAME or an autodiscover alias is configuration only the provider's tenant needs; an SPF include may
+# just authorise a sender; a verified tenant may exist without mailboxes. A Partner Center referral's
+# tenant id is Microsoft's own statement that the customer has a tenant.
+_WEIGHTS = {"dkim": 3, "autodiscover": 3, "spf": 2, "tenant": 2, "txt": 1, "referral": 5}
+_ORDER = {name: i for i, name in enumerate(PROVIDERS)}
+_OVERRIDE_WEIGHT = 5  # inferred evidence needed to place a Local/Hosting MX's mailboxes elsewhere
+
+
+class Confidence(StrEnum):
+    """How sure the detection is."""
+
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+
+
+class MxStatus(StrEnum):
+    """What the MX lookup said."""
+
+    OK = "ok"
+    NONE = "none"  # no MX records
+    NULL = "null"  # RFC 7505 null MX: the domain accepts no mail
+    UNKNOWN = "unknown"  # the lookup failed
+
+
+@dataclass(frozen=True, slots=True)
+class Detection:
+    """Detected ``provider`` (see :data:`PROVIDERS`), the ``gateway`` in front of it, the hosting
+    ``hosting_label`` (GoDaddy, Natro…), ``secondary`` providers of the other MX hosts, the
+    ``confidence``, ``evidence`` lines, the ``mx_status`` and ``tenant_name`` (the
+    ``<name>.onmicrosoft.com`` seen in a DKIM CNAME)."""
+
+    provider: str
+    gateway: str | None
+    hosting_label: str | None
+    secondary: tuple[str, ...]
+    confidence: Confidence
+    evidence: tuple[str, ...]
+    mx_status: MxStatus
+    mx_hosts: tuple[MxRecord, ...]
+    tenant_name: str | None = None
+
+    @property
+    def usable_mx(self) -> bool:
+        """True when mail can be delivered (some non-null MX exists)."""
+        return self.mx_status is MxStatus.OK
+
+    @property
+    def display(self) -> str:
+        """``M365 via Proofpoint`` style label for people and CRMs."""
+        return f"{self.provider} via {self.gateway}" if self.gateway else self.provider
+
+
+@dataclass(frozen=True, slots=True)
+class _Clue:
+    kind: str
+    provider: str
+    text: str
+
+
+def _classify(host: str, rules: ProviderRules) -> tuple[str, str | None, str | None]:
+    """Return (provider, gateway, hosting label) for one MX host."""
+    mailbox = rules.mx.match(host)
+    if mailbox:
+        return mailbox[0], None, None
+    gateway = rules.gateway.match(host)
+    if gateway:
+        return "Unknown", gateway[0], None
+    hosting = rules.hosting.match(host)
+    if hosting:
+        return "Hosting", None, hosting[0]
+    return "Local", None, None
+
+
+def _clues(facts: DomainFacts, spf: SpfResult, dkim: DkimResult, rules: ProviderRules,
+           referral_tenant_id: str | None) -> list[_Clue]:
+    clues: list[_Clue] = []
+    includes = list(spf.record.includes) if spf.record else []
+    includes += [i for i in facts.spf.includes if i not in includes]
+    for include in includes:
+        hit = rules.spf.match(include)
+        if hit:
+            clues.append(_Clue("spf", hit[0], f"spf: include:{include}"))
+    for selector, target in sorted(dkim.cnames.items()):
+        hit = rules.dkim_cname.match(target)
+        if hit:
+            clues.append(_Clue("dkim", hit[0], f"dkim: {selector} → {target}"))
+    if facts.autodiscover is not None:
+        for target in facts.autodiscover.answers + facts.autodiscover.cnames:
+            hit = rules.autodiscover.match(target)
+            if hit:
+                clues.append(_Clue("autodiscover", hit[0], f"autodiscover: {target}"))
+                break
+    tenant = facts.tenant
+    if tenant.status is TenantStatus.FOUND and tenant.namespace in ("Managed", "Federated"):
+        clues.append(_Clue("tenant", "M365", f"tenant: {tenant.tenant_id}, {tenant.namespace}"))
+    for answer in facts.txt.answers:
+        if answer.startswith("MS=ms"):
+            clues.append(_Clue("txt", "M365", f"txt: {answer[:40]}"))
+            break
+    if referral_tenant_id:
+        clues.append(_Clue("referral", "M365", f"referral: tenant {referral_tenant_id}"))
+    return clues
+
+
+def _tenant_name(dkim: DkimResult) -> str | None:
+    for target in dkim.cnames.values():
+        labels = target.split(".")
+        if len(labels) >= 3 and labels[-2] == "onmicrosoft":
+            return labels[-3]
+    return None
+
+
+def _infer(clues: list[_Clue]) -> tuple[str | None, int, int]:
+    """The mailbox provider the clues point to most, its weight and the number of clue kinds behind it."""
+    weight: dict[str, int] = defaultdict(int)
+    kinds: dict[str, set[str]] = defaultdict(set)
+    for clue in clues:
+        if clue.provider in MAILBOX_PROVIDERS and clue.kind not in kinds[clue.provider]:
+            weight[clue.provider] += _WEIGHTS[clue.kind]
+            kinds[clue.provider].add(clue.kind)
+    if not weight:
+        return None, 0, 0
+    best = max(weight, key=lambda p: (weight[p], -_ORDER[p]))
+    return best, weight[best], len(kinds[best])
+
+
+def detect_provider(
+    facts: DomainFacts,
+    spf: SpfResult,
+    dkim: DkimResult,
+    rules: ProviderRules,
+    *,
+    referral_tenant_id: str | None = None,
+) -> Detection:
+    """Decide the provider of ``facts.domain`` from all evidence (pure; see the module docstring)."""
+    clues = _clues(facts, spf, dkim, rules, referral_tenant_id)
+    tenant_name = _tenant_name(dkim)
+    records = parse_mx(facts.mx)
+    if facts.mx.failed:
+        evidence = (f"mx: lookup {facts.mx.outcome.value}", *(c.text for c in clues))
+        return Detection("Unknown", None, None, (), Confidence.LOW, evidence, MxStatus.UNKNOWN, (), tenant_name)
+    if not records or is_null_mx(records):
+        status = MxStatus.NULL if records else MxStatus.NONE
+        line = "mx: null MX (0 .), the domain accepts no mail" if records else "mx: no MX records"
+        evidence = (line, *(c.text for c in clues))
+        return Detection("Unknown", None, None, (), Confidence.HIGH, evidence, status, records, tenant_name)
+
+    classes = [(r, *_classify(r.host, rules)) for r in records if r.host]
+    lowest = classes[0][0].preference
+    # Among equally preferred hosts, a known provider says more than an unrecognised one.
+    primary = min((c for c in classes if c[0].preference == lowest), key=lambda c: c[1] == "Local")
+    record, provider, gateway, label = primary
+    secondary = tuple(dict.fromkeys(
+        c[2] or c[1] for c in classes if (c[2] or c[1]) not in (provider, gateway, "Unknown")
+    ))
+    mx_line = f"mx: {record.host}"
+    inferred, weight, kinds = _infer(clues)
+    confidence = Confidence.HIGH
+    notes: list[str] = []
+
+    if gateway:
+        if inferred:
+            provider = inferred
+            confidence = Confidence.MEDIUM if weight >= 3 or kinds >= 2 else Confidence.LOW
+            notes.append(f"gateway {gateway}: mailboxes behind it inferred as {inferred}")
+        else:
+            confidence = Confidence.LOW
+            notes.append(f"gateway {gateway}: nothing tells the provider behind it")
+    elif provider in ("Local", "Hosting") and inferred and weight >= _OVERRIDE_WEIGHT:
+        notes.append(f"{provider.lower()} MX relays to {inferred} (evidence weight {weight})")
+        provider, label, confidence = inferred, None, Confidence.MEDIUM
+    elif provider == "Local":
+        own = record.host == facts.domain or record.host.endswith("." + facts.domain)
+        confidence = Confidence.HIGH if own else Confidence.MEDIUM
+
+    kept = [c.text for c in clues if c.provider == provider or (gateway and c.provider == inferred)]
+    others = [c.text for c in clues if c.text not in kept]
+    evidence = (mx_line, *notes, *kept, *others)
+    return Detection(provider, gateway, label, secondary, confidence, evidence, MxStatus.OK, records,
+                     tenant_name)

@@ -1,0 +1,334 @@
+"""An asyncio DNS stub resolver built for scanning many domains at once.
+
+One UDP socket per address family carries every query; answers are matched to questions by id, source
+address and question. Each lookup gets a per-try timeout, a bounded number of tries that fail over to the
+next nameserver, TCP when the answer is truncated, and CNAME chasing when the server (an authoritative
+one, say) returns the alias without the target's records. Concurrency is bounded by a semaphore so
+a ten-thousand-domain run never floods the nameserver. Shared names (mail hosts, SPF includes) can be
+cached for the run, with in-flight deduplication.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import ipaddress
+import secrets
+import socket
+import time
+from collections import Counter, OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import cast
+
+from leadhunter.domain.lookups import Lookup, Outcome
+from leadhunter.scanners.dns import wire
+
+MAX_CNAME_DEPTH = 8
+RECEIVE_BUFFER = 4 * 1024 * 1024  # bytes asked for the UDP socket's receive buffer
+
+
+@dataclass(frozen=True, slots=True)
+class Nameserver:
+    """A nameserver by IP address (v4 or v6) and port (default 53)."""
+
+    host: str
+    port: int = 53
+
+    def __str__(self) -> str:
+        return f"[{self.host}]:{self.port}" if ":" in self.host else f"{self.host}:{self.port}"
+
+
+def parse_nameserver(text: str) -> Nameserver:
+    """Parse ``1.2.3.4``, ``1.2.3.4:5353``, ``::1`` or ``[::1]:5353``; raise ValueError otherwise.
+
+    Only IP addresses are accepted: resolving the resolver's own name would need a resolver.
+    """
+    text = text.strip()
+    host, port = text, 53
+    if text.startswith("["):
+        host, _, rest = text[1:].partition("]")
+        if rest:
+            if not rest.startswith(":"):
+                raise ValueError(f"bad nameserver {text!r}")
+            port = int(rest[1:])
+    elif text.count(":") == 1:
+        host, _, port_text = text.partition(":")
+        port = int(port_text)
+    ipaddress.ip_address(host)  # raises ValueError with a clear message
+    if not 0 < port < 65536:
+        raise ValueError(f"bad port in nameserver {text!r}")
+    return Nameserver(host, port)
+
+
+class _Pending:
+    __slots__ = ("addr", "future", "qname", "qtype")
+
+    def __init__(self, future: asyncio.Future[wire.Answer], addr: tuple[str, int], qname: str, qtype: int):
+        self.future = future
+        self.addr = addr
+        self.qname = qname
+        self.qtype = qtype
+
+
+class _UdpProtocol(asyncio.DatagramProtocol):
+    """Routes datagrams to the waiting query; anything unexpected is dropped, as a stub resolver must."""
+
+    def __init__(self, pending: dict[int, _Pending]) -> None:
+        self.pending = pending
+        self.transport: asyncio.DatagramTransport | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        # uvloop's UDP transport does not subclass asyncio.DatagramTransport, so no isinstance check.
+        self.transport = cast(asyncio.DatagramTransport, transport)
+
+    def datagram_received(self, data: bytes, addr: tuple[str | int, ...]) -> None:
+        if len(data) < 12:
+            return
+        entry = self.pending.get((data[0] << 8) | data[1])
+        if entry is None or entry.future.done() or (addr[0], addr[1]) != entry.addr:
+            return
+        try:
+            answer = wire.parse_response(data)
+        except wire.WireError as exc:
+            entry.future.set_exception(exc)
+            return
+        if answer.qname != entry.qname or answer.qtype != entry.qtype:
+            return  # an answer to some other question: keep waiting for ours
+        entry.future.set_result(answer)
+
+    def error_received(self, exc: Exception) -> None:
+        # ICMP port unreachable and friends: the affected queries time out and fail over.
+        return
+
+
+class Resolver:
+    """Async DNS lookups against ``nameservers`` (tried in order on failure).
+
+    ``timeout`` is per try in seconds (default 2.0); ``retries`` is how many more tries follow the first
+    (default 2), each going to the next nameserver; ``concurrency`` bounds lookups in flight (default
+    512); ``cache_size`` bounds the shared-name cache in entries (default 20,000) and ``cache_ttl`` caps
+    how long an entry lives in seconds (default 300). ``stats`` counts lookups by outcome.
+    """
+
+    def __init__(
+        self,
+        nameservers: Sequence[Nameserver],
+        *,
+        timeout: float = 2.0,
+        retries: int = 2,
+        concurrency: int = 512,
+        cache_size: int = 20_000,
+        cache_ttl: float = 300.0,
+    ) -> None:
+        if not nameservers:
+            raise ValueError("at least one nameserver is needed")
+        self.nameservers = tuple(nameservers)
+        self.timeout = timeout
+        self.retries = retries
+        self.cache_size = cache_size
+        self.cache_ttl = cache_ttl
+        self.stats: Counter[str] = Counter()
+        self._semaphore = asyncio.Semaphore(concurrency)
+        self._pending: dict[int, _Pending] = {}
+        self._protocols: dict[int, _UdpProtocol] = {}
+        self._cache: OrderedDict[tuple[str, str], tuple[float, Lookup]] = OrderedDict()
+        self._inflight: dict[tuple[str, str], asyncio.Future[Lookup]] = {}
+
+    async def __aenter__(self) -> Resolver:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        self.close()
+
+    async def start(self) -> None:
+        """Open one UDP socket per address family the nameservers need."""
+        loop = asyncio.get_running_loop()
+        for ns in self.nameservers:
+            family = ipaddress.ip_address(ns.host).version
+            if family in self._protocols:
+                continue
+            local = ("0.0.0.0", 0) if family == 4 else ("::", 0)  # noqa: S104 - ephemeral client port
+            transport, protocol = await loop.create_datagram_endpoint(
+                lambda: _UdpProtocol(self._pending), local_addr=local
+            )
+            sock = transport.get_extra_info("socket")
+            if sock is not None:
+                # Hundreds of answers can arrive between two turns of the loop; the default buffer
+                # (~200 KiB) drops some of them, which would show up as false timeouts.
+                with contextlib.suppress(OSError):
+                    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, RECEIVE_BUFFER)
+            self._protocols[family] = protocol
+
+    def close(self) -> None:
+        """Close the sockets; lookups still waiting will time out."""
+        for protocol in self._protocols.values():
+            if protocol.transport is not None:
+                protocol.transport.close()
+        self._protocols.clear()
+
+    async def lookup(self, name: str, rtype: str, *, cache: bool = False) -> Lookup:
+        """Ask for ``rtype`` records of ``name``; never raises for DNS trouble, the outcome says it.
+
+        With ``cache=True`` the answer is shared with other lookups of the same name during the run
+        (use it for names many domains point at, such as mail hosts and SPF includes).
+        """
+        name = name.lower().rstrip(".")
+        if not cache:
+            return await self._counted(name, rtype)
+        key = (name, rtype)
+        hit = self._cache.get(key)
+        if hit is not None and hit[0] > time.monotonic():
+            self._cache.move_to_end(key)
+            self.stats["cached"] += 1
+            return hit[1]
+        waiting = self._inflight.get(key)
+        if waiting is not None:
+            self.stats["cached"] += 1
+            return await asyncio.shield(waiting)
+        future: asyncio.Future[Lookup] = asyncio.get_running_loop().create_future()
+        self._inflight[key] = future
+        try:
+            result = await self._counted(name, rtype)
+            future.set_result(result)
+        except BaseException as exc:
+            if isinstance(exc, asyncio.CancelledError):
+                future.cancel()
+            else:
+                future.set_exception(exc)
+                future.exception()  # mark retrieved: nobody else may be waiting
+            raise
+        finally:
+            del self._inflight[key]
+        if not result.failed:
+            self._cache[key] = (time.monotonic() + self.cache_ttl, result)
+            if len(self._cache) > self.cache_size:
+                self._cache.popitem(last=False)
+        return result
+
+    async def _counted(self, name: str, rtype: str) -> Lookup:
+        async with self._semaphore:
+            result = await self._resolve(name, rtype)
+        self.stats[result.outcome.value] += 1
+        return result
+
+    async def _resolve(self, name: str, rtype: str) -> Lookup:
+        chain: list[str] = []
+        current = name
+        code = wire.TYPE_CODES[rtype]
+        for _ in range(MAX_CNAME_DEPTH):
+            outcome, answer = await self._ask(current, code)
+            if answer is None:
+                return Lookup(name, rtype, outcome, (), tuple(chain))
+            target = current
+            while target in answer.cnames and len(chain) < MAX_CNAME_DEPTH:
+                target = answer.cnames[target]
+                chain.append(target)
+            owners = {current, target}
+            values = tuple(value for owner, value in answer.records if owner in owners)
+            if values:
+                return Lookup(name, rtype, Outcome.OK, values, tuple(chain))
+            if answer.rcode == wire.RCODE_NXDOMAIN:
+                return Lookup(name, rtype, Outcome.NXDOMAIN, (), tuple(chain))
+            if target == current:
+                return Lookup(name, rtype, Outcome.NODATA, (), tuple(chain))
+            current = target  # the server gave the alias only: ask for the target ourselves
+        return Lookup(name, rtype, Outcome.ERROR, (), tuple(chain))
+
+    async def _ask(self, name: str, code: int) -> tuple[Outcome, wire.Answer | None]:
+        """One question, tried on each nameserver in turn until one answers NOERROR or NXDOMAIN."""
+        failures: list[Outcome] = []
+        for attempt in range(self.retries + 1):
+            ns = self.nameservers[attempt % len(self.nameservers)]
+            try:
+                answer = await self._udp(ns, name, code)
+                if answer is not None and answer.truncated:
+                    answer = await self._tcp(ns, name, code)
+            except (wire.WireError, OSError):
+                failures.append(Outcome.ERROR)
+                continue
+            if answer is None:
+                failures.append(Outcome.TIMEOUT)
+                continue
+            if answer.rcode in (wire.RCODE_NOERROR, wire.RCODE_NXDOMAIN):
+                return Outcome.OK, answer
+            failures.append(_RCODE_OUTCOME.get(answer.rcode, Outcome.ERROR))
+        # Report what a server said over silence: "SERVFAIL" explains more than "timeout".
+        for preferred in (Outcome.SERVFAIL, Outcome.REFUSED, Outcome.ERROR):
+            if preferred in failures:
+                return preferred, None
+        return Outcome.TIMEOUT, None
+
+    def _new_id(self) -> int:
+        while True:
+            qid = secrets.randbits(16)
+            if qid not in self._pending:
+                return qid
+
+    async def _udp(self, ns: Nameserver, name: str, code: int) -> wire.Answer | None:
+        protocol = self._protocols.get(ipaddress.ip_address(ns.host).version)
+        if protocol is None or protocol.transport is None:
+            raise OSError("resolver is not started")
+        loop = asyncio.get_running_loop()
+        qid = self._new_id()
+        future: asyncio.Future[wire.Answer] = loop.create_future()
+        self._pending[qid] = _Pending(future, (ns.host, ns.port), name, code)
+        timer = loop.call_later(self.timeout, _expire, future)
+        try:
+            protocol.transport.sendto(wire.build_query(qid, name, wire.type_name(code)), (ns.host, ns.port))
+            return await future
+        except TimeoutError:
+            return None
+        finally:
+            timer.cancel()
+            del self._pending[qid]
+
+    async def _tcp(self, ns: Nameserver, name: str, code: int) -> wire.Answer | None:
+        qid = self._new_id()
+        query = wire.frame_tcp(wire.build_query(qid, name, wire.type_name(code)))
+        try:
+            async with asyncio.timeout(self.timeout):
+                reader, writer = await asyncio.open_connection(ns.host, ns.port)
+                try:
+                    writer.write(query)
+                    await writer.drain()
+                    size = int.from_bytes(await reader.readexactly(2), "big")
+                    answer = wire.parse_response(await reader.readexactly(size))
+                finally:
+                    writer.close()
+        except TimeoutError:
+            return None
+        except asyncio.IncompleteReadError as exc:
+            raise wire.WireError("TCP answer cut short") from exc
+        if answer.qid != qid or answer.qname != name or answer.qtype != code:
+            raise wire.WireError("TCP answer does not match the question")
+        return answer
+
+
+_RCODE_OUTCOME = {
+    wire.RCODE_SERVFAIL: Outcome.SERVFAIL,
+    wire.RCODE_REFUSED: Outcome.REFUSED,
+}
+
+
+def _expire(future: asyncio.Future[wire.Answer]) -> None:
+    if not future.done():
+        future.set_exception(TimeoutError())
+
+
+def system_nameservers(path: str = "/etc/resolv.conf") -> list[Nameserver]:
+    """The ``nameserver`` lines of resolv.conf that parse as IP addresses (scoped IPv6 ones skipped)."""
+    servers: list[Nameserver] = []
+    try:
+        with open(path, encoding="utf-8") as handle:
+            for line in handle:
+                parts = line.split()
+                if len(parts) >= 2 and parts[0] == "nameserver" and "%" not in parts[1]:
+                    try:
+                        servers.append(parse_nameserver(parts[1]))
+                    except ValueError:
+                        continue
+    except OSError:
+        return []
+    return servers
