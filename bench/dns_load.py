@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import statistics
 import time
 from dataclasses import asdict, dataclass
 
@@ -110,11 +109,6 @@ async def measure(host: str, port: int, names: list[str], *, window: int = 1, se
 def added_latency_ms(direct: LoadResult, proxied: LoadResult) -> float:
     """Median round trip through the proxy minus the direct median (what the proxy adds)."""
     return round(proxied.p50_ms - direct.p50_ms, 3)
-
-
-def mean_ms(values: list[float]) -> float:
-    """Mean of ``values`` rounded to µs (NaN when empty)."""
-    return round(statistics.fmean(values), 3) if values else float("nan")
 
 
 def main() -> None:

@@ -104,6 +104,10 @@ class NsdServer:
     hide-version: yes
     refuse-any: yes
     verbosity: 0
+    # Response rate limiting is on by default (200 identical answers/s per /24, then TC or drop):
+    # a scan asks aspmx.l.google.com A for a quarter of all domains, far above that.
+    rrl-ratelimit: 0
+    rrl-whitelist-ratelimit: 0
 
 remote-control:
     control-enable: no

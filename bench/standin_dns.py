@@ -1,5 +1,9 @@
 """Async stub resolver for the stand-in scanner: one UDP socket, ids multiplexed, TCP on truncation.
 
+The wire codec is hand-written: dnspython costs ~270 µs to parse and ~70 µs to build one message
+(measured here), i.e. ~5 ms of CPU per domain at ~15 queries, which alone caps a core at ~200
+domains/s.
+
 Only what the stand-in needs: ask one server, get (outcome, answers, cname chain) back. Answers are in
 presentation form (``"10 mx.example.com"`` for MX, joined strings for TXT), like Hunter's ``Lookup``.
 """
@@ -7,16 +11,10 @@ presentation form (``"10 mx.example.com"`` for MX, joined strings for TXT), like
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import random
 import struct
 from dataclasses import dataclass
-
-import dns.exception
-import dns.flags
-import dns.message
-import dns.name
-import dns.rcode
-import dns.rdatatype
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,38 +31,85 @@ class Answer:
         return self.outcome not in ("ok", "nxdomain", "nodata")
 
 
-_RCODES = {dns.rcode.NXDOMAIN: "nxdomain", dns.rcode.SERVFAIL: "servfail", dns.rcode.REFUSED: "refused"}
+_RCODES = {3: "nxdomain", 2: "servfail", 5: "refused"}
+TYPES = {"A": 1, "NS": 2, "CNAME": 5, "SOA": 6, "PTR": 12, "MX": 15, "TXT": 16, "AAAA": 28}
+_OPT = b"\x00\x00\x29\x04\xd0\x00\x00\x00\x00\x00\x00"  # EDNS0, 1232-byte payload
 
 
-def _text(rdata: object, rtype: int) -> str:
-    if rtype == dns.rdatatype.TXT:
-        return b"".join(rdata.strings).decode("utf-8", "replace")  # type: ignore[attr-defined]
-    if rtype == dns.rdatatype.MX:
-        return f"{rdata.preference} {rdata.exchange.to_text(omit_final_dot=True).lower()}"  # type: ignore[attr-defined]
-    return rdata.to_text().rstrip(".").lower()  # type: ignore[attr-defined]
+def build_query(name: str, rtype: int) -> bytes:
+    """Query wire (id 0, RD set, one question, EDNS0 OPT); raises ValueError on a bad name."""
+    labels = [label.encode("ascii") for label in name.rstrip(".").split(".")]
+    if any(not 0 < len(label) < 64 for label in labels):
+        raise ValueError(name)
+    qname = b"".join(bytes([len(label)]) + label for label in labels) + b"\x00"
+    return b"\x00\x00\x01\x00\x00\x01\x00\x00\x00\x00\x00\x01" + qname + struct.pack("!HH", rtype, 1) + _OPT
 
 
-def parse(msg: dns.message.Message, name: str, rtype: int) -> Answer:
+def _name(wire: bytes, pos: int) -> tuple[str, int]:
+    """Read a (possibly compressed) name at ``pos``: (lower-case text without final dot, next pos)."""
+    labels: list[bytes] = []
+    end = -1
+    for _ in range(128):
+        length = wire[pos]
+        if length >= 0xC0:
+            if end < 0:
+                end = pos + 2
+            pos = ((length & 0x3F) << 8) | wire[pos + 1]
+            continue
+        if length == 0:
+            return b".".join(labels).decode("ascii", "replace").lower(), (end if end >= 0 else pos + 1)
+        labels.append(wire[pos + 1:pos + 1 + length])
+        pos += 1 + length
+    raise ValueError("name loop")
+
+
+def parse(wire: bytes, name: str, rtype: int) -> Answer:
     """Turn a response into an Answer, following the CNAME chain inside the answer section."""
-    rcode = msg.rcode()
-    if rcode != dns.rcode.NOERROR and rcode != dns.rcode.NXDOMAIN:
+    _id, flags, qd, an, _ns, _ar = struct.unpack_from("!HHHHHH", wire)
+    rcode = flags & 0xF
+    if rcode not in (0, 3):
         return Answer(_RCODES.get(rcode, "error"))
-    current = dns.name.from_text(name)
+    pos = 12
+    for _ in range(qd):
+        pos = _name(wire, pos)[1] + 4
+    records: list[tuple[str, int, str]] = []
+    for _ in range(an):
+        owner, pos = _name(wire, pos)
+        typ, _cls, _ttl, rdlen = struct.unpack_from("!HHIH", wire, pos)
+        pos += 10
+        rd = wire[pos:pos + rdlen]
+        if typ == 1:
+            text = ".".join(str(b) for b in rd)
+        elif typ == 28:
+            text = str(ipaddress.IPv6Address(rd))
+        elif typ == 15:
+            text = f"{struct.unpack_from('!H', rd)[0]} {_name(wire, pos + 2)[0]}"
+        elif typ in (5, 2, 12):
+            text = _name(wire, pos)[0]
+        elif typ == 16:
+            chunks, k = [], 0
+            while k < rdlen:
+                chunks.append(rd[k + 1:k + 1 + rd[k]])
+                k += 1 + rd[k]
+            text = b"".join(chunks).decode("utf-8", "replace")
+        else:
+            text = ""
+        records.append((owner, typ, text))
+        pos += rdlen
+    current = name.rstrip(".").lower()
     cnames: list[str] = []
     for _ in range(10):
-        rrset = msg.get_rrset(msg.answer, current, dns.rdataclass.IN, rtype)
-        if rrset is not None:
-            return Answer("ok", tuple(_text(rd, rtype) for rd in rrset), tuple(cnames))
-        alias = msg.get_rrset(msg.answer, current, dns.rdataclass.IN, dns.rdatatype.CNAME)
+        found = tuple(text for owner, typ, text in records if owner == current and typ == rtype)
+        if found:
+            return Answer("ok", found, tuple(cnames))
+        alias = next((text for owner, typ, text in records if owner == current and typ == 5), None)
         if alias is None:
             break
-        current = alias[0].target
-        cnames.append(current.to_text(omit_final_dot=True).lower())
-    if rtype == dns.rdatatype.CNAME and cnames:
+        current = alias
+        cnames.append(alias)
+    if rtype == 5 and cnames:
         return Answer("ok", (cnames[0],), ())
-    if rcode == dns.rcode.NXDOMAIN:
-        return Answer("nxdomain", (), tuple(cnames))
-    return Answer("nodata", (), tuple(cnames))
+    return Answer("nxdomain" if rcode == 3 else "nodata", (), tuple(cnames))
 
 
 class Resolver(asyncio.DatagramProtocol):
@@ -77,6 +122,8 @@ class Resolver(asyncio.DatagramProtocol):
         self.waiting: dict[int, asyncio.Future[bytes]] = {}
         self.next_id = random.randrange(65536)
         self.sent = 0
+        self.timeouts = 0  # tries that got no answer in time (each one costs `timeout` seconds)
+        self.tcp = 0
 
     async def open(self) -> None:
         """Create the socket (connected to the server)."""
@@ -107,12 +154,11 @@ class Resolver(asyncio.DatagramProtocol):
 
     async def query(self, name: str, rtype_text: str) -> Answer:
         """Ask ``rtype_text`` for ``name``; a timeout or socket error becomes an Answer, never raises."""
-        rtype = dns.rdatatype.from_text(rtype_text)
+        rtype = TYPES[rtype_text]
         try:
-            query = dns.message.make_query(name, rtype, use_edns=0, payload=1232)
-        except dns.exception.DNSException:
+            wire = build_query(name, rtype)
+        except (ValueError, UnicodeError):
             return Answer("error")
-        wire = query.to_wire()
         loop = asyncio.get_running_loop()
         for _ in range(self.tries):
             qid = self._new_id()
@@ -120,34 +166,40 @@ class Resolver(asyncio.DatagramProtocol):
             self.waiting[qid] = fut
             self.sent += 1
             self.transport.sendto(struct.pack("!H", qid) + wire[2:])  # type: ignore[union-attr]
+            timer = loop.call_later(self.timeout, _expire, fut)
             try:
-                data = await asyncio.wait_for(fut, self.timeout)
+                data = await fut
             except TimeoutError:
                 self.waiting.pop(qid, None)
+                self.timeouts += 1
                 continue
+            finally:
+                timer.cancel()
             try:
-                msg = dns.message.from_wire(data)
-            except dns.exception.DNSException:
+                if data[2] & 0x02:  # TC: ask again over TCP
+                    self.tcp += 1
+                    data = await self._tcp(wire)
+                return parse(data, name, rtype) if data else Answer("error")
+            except (ValueError, IndexError, struct.error):
                 return Answer("error")
-            if msg.flags & dns.flags.TC:
-                msg = await self._tcp(query)
-                if msg is None:
-                    return Answer("error")
-            return parse(msg, name, rtype)
         return Answer("timeout")
 
-    async def _tcp(self, query: dns.message.Message) -> dns.message.Message | None:
+    async def _tcp(self, wire: bytes) -> bytes | None:
         try:
             reader, writer = await asyncio.wait_for(asyncio.open_connection(self.host, self.port),
                                                     self.timeout)
         except (OSError, TimeoutError):
             return None
         try:
-            wire = query.to_wire()
             writer.write(struct.pack("!H", len(wire)) + wire)
             size = struct.unpack("!H", await asyncio.wait_for(reader.readexactly(2), self.timeout))[0]
-            return dns.message.from_wire(await asyncio.wait_for(reader.readexactly(size), self.timeout))
-        except (OSError, TimeoutError, asyncio.IncompleteReadError, dns.exception.DNSException):
+            return await asyncio.wait_for(reader.readexactly(size), self.timeout)
+        except (OSError, TimeoutError, asyncio.IncompleteReadError):
             return None
         finally:
             writer.close()
+
+
+def _expire(fut: asyncio.Future[bytes]) -> None:
+    if not fut.done():
+        fut.set_exception(TimeoutError())

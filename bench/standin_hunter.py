@@ -178,7 +178,7 @@ async def run(args: argparse.Namespace) -> None:
                 sys.stderr.write(f"\r{done}/{total} domains  {done / (now - t0):.0f}/s")
 
     await asyncio.gather(*(worker() for _ in range(args.concurrency)))
-    sys.stderr.write(f"\n{resolver.sent} queries\n")
+    sys.stderr.write(f"\n{resolver.sent} queries, {resolver.timeouts} timeouts, {resolver.tcp} over TCP\n")
     out.flush()
     resolver.close()
 

@@ -192,8 +192,13 @@ def _gateway(plan: Plan, rng: random.Random, i: int) -> None:
             plan.add("@", "MX", f"{pref} {host}.")
     if plan.provider == "M365":
         _m365(plan, rng, i, with_mx=False)
+        told = plan.spf or plan.dkim_selector != "-" or any(
+            owner.startswith("autodiscover.") for owner, _, _ in plan.records)
     else:
         _google(plan, rng, with_mx=False)
+        told = plan.spf  # a google._domainkey key is not evidence in the spec; the SPF include is
+    if not told:  # spec: behind a gateway with no evidence, the provider is Unknown (never Local)
+        plan.provider = "Unknown"
 
 
 def _nomx(plan: Plan, rng: random.Random) -> None:

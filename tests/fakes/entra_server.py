@@ -70,9 +70,13 @@ class EntraServer(LoopbackHTTPServer):
     # ---- registration and switches --------------------------------------------------------------
 
     def add_tenant(
-        self, tenant_id: str, domains: list[str], namespace: str = "Managed", brand: str | None = None,
+        self,
+        tenant_id: str,
+        domains: list[str],
+        namespace: str = "Managed",
+        brand: str | None = None,
         region: str = "WW",
-    ) -> None:  # fmt: skip
+    ) -> None:
         """Register (or replace) a tenant and its verified domains; `namespace` is Managed or Federated."""
         if namespace not in docs.NAMESPACE_TYPES:
             raise ValueError(f"namespace must be one of {sorted(docs.NAMESPACE_TYPES)}, not {namespace!r}")

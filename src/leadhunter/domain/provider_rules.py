@@ -54,6 +54,13 @@ def _strings(entry: dict[str, Any], key: str, where: str) -> list[str]:
     return value
 
 
+def _entries(data: dict[str, Any], key: str) -> list[dict[str, Any]]:
+    value = data.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(e, dict) for e in value):
+        raise ProviderRulesError(f"'{key}' must be an array of tables ([[{key}]])")
+    return value
+
+
 def parse_provider_rules(text: str) -> ProviderRules:
     """Build :class:`ProviderRules` from TOML text; raise :class:`ProviderRulesError` when malformed."""
     try:
@@ -61,7 +68,7 @@ def parse_provider_rules(text: str) -> ProviderRules:
     except tomllib.TOMLDecodeError as exc:
         raise ProviderRulesError(f"not valid TOML: {exc}") from exc
     tables: dict[str, dict[str, str]] = {k: {} for k in ("mx", "hosting", "gateway", "spf", "dkim", "auto")}
-    for i, entry in enumerate(data.get("mailbox", [])):
+    for i, entry in enumerate(_entries(data, "mailbox")):
         where = f"mailbox[{i}]"
         provider = entry.get("provider")
         if provider not in PROVIDERS or provider in ("Hosting", "Local", "Unknown"):
@@ -69,13 +76,13 @@ def parse_provider_rules(text: str) -> ProviderRules:
         for key, table in (("mx", "mx"), ("spf", "spf"), ("dkim_cname", "dkim"), ("autodiscover", "auto")):
             for suffix in _strings(entry, key, where):
                 tables[table][suffix] = provider
-    for i, entry in enumerate(data.get("hosting", [])):
+    for i, entry in enumerate(_entries(data, "hosting")):
         label = entry.get("label")
         if not isinstance(label, str) or not label:
             raise ProviderRulesError(f"hosting[{i}]: 'label' is required")
         for suffix in _strings(entry, "mx", f"hosting[{i}]"):
             tables["hosting"][suffix] = label
-    for i, entry in enumerate(data.get("gateway", [])):
+    for i, entry in enumerate(_entries(data, "gateway")):
         name = entry.get("name")
         if not isinstance(name, str) or not name:
             raise ProviderRulesError(f"gateway[{i}]: 'name' is required")

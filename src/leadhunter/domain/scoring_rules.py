@@ -211,7 +211,8 @@ def _validated(rules: ScoringRules) -> ScoringRules:
         raise RuleFileError("score_min is above score_max")
     if rules.hard_fail_category not in CATEGORIES:
         raise RuleFileError(f"[hard_fail] category must be one of {list(CATEGORIES)}")
-    cases: list[tuple[str, int, str | None]] = [(p, s, None) for p in PROVIDERS for s in range(rules.score_min, rules.score_max + 1)]
+    scores = range(rules.score_min, rules.score_max + 1)
+    cases: list[tuple[str, int, str | None]] = [(p, s, None) for p in PROVIDERS for s in scores]
     cases += [(p, rules.score_min, "hard") for p in PROVIDERS]
     for provider, score, hard in cases:
         what = f"provider {provider}, score {score}" + (" (hard fail)" if hard else "")
