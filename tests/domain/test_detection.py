@@ -576,3 +576,31 @@ def test_parse_provider_rules_accepts_minimal_file() -> None:
     assert rules.gateway.match("mx0a.pphosted.com") == ("Proofpoint", "pphosted.com")
     assert rules.mx.match("pphosted.com") is None
     assert parse_provider_rules("") is not None  # an empty file is a valid (empty) rule set
+
+
+@pytest.mark.parametrize(
+    ("scan", "provider", "gateway", "secondary"),
+    [
+        pytest.param(facts(PROOFPOINT, "20 contoso-com.mail.protection.outlook.com"), "M365", "Proofpoint", (),
+                     id="backup MX mailbox host tells what sits behind the gateway"),
+        pytest.param(facts("10 a.pphosted.com", "10 z-com.mail.protection.outlook.com"), "M365", None,
+                     ("Proofpoint",), id="equal preference: the mailbox host wins over the gateway"),
+        pytest.param(facts("10 ec2-3-1-2-3.compute-1.amazonaws.com"), "Local", None, (),
+                     id="self-run server on EC2 is Local, not Amazon SES"),
+        pytest.param(facts("10 inbound-smtp.us-east-1.amazonaws.com"), "Amazon", None, (), id="SES inbound"),
+        pytest.param(facts(PROOFPOINT, txt=("v=spf1 redirect=_spf.google.com",)), "Google", "Proofpoint", (),
+                     id="SPF redirect counts like an include"),
+        pytest.param(facts("10 mail.contoso.com", "20 contoso-com.mail.protection.outlook.com",
+                           dkim=(("selector1", M365_DKIM),), autodiscover=("autodiscover.outlook.com",)),
+                     "M365", None, (), id="relay in front of M365: provider not repeated as secondary"),
+    ],
+)
+def test_mx_sets_with_several_kinds_of_host(scan: DomainFacts, provider: str, gateway: str | None,
+                                            secondary: tuple[str, ...]) -> None:
+    result = detect(scan)
+    assert (result.provider, result.gateway, result.secondary) == (provider, gateway, secondary)
+
+
+def test_rule_file_with_a_misspelt_section_is_refused() -> None:
+    with pytest.raises(ProviderRulesError, match="unknown section"):
+        parse_provider_rules('[[mailboxes]]\nprovider = "M365"\nmx = ["x.com"]\n')

@@ -21,7 +21,9 @@ from leadhunter.domain.spf import SpfResult
 # CNAME or an autodiscover alias is configuration only the provider's tenant needs; an SPF include may
 # just authorise a sender; a verified tenant may exist without mailboxes. A Partner Center referral's
 # tenant id is Microsoft's own statement that the customer has a tenant.
-_WEIGHTS = {"dkim": 3, "autodiscover": 3, "spf": 2, "tenant": 2, "txt": 1, "referral": 5}
+_WEIGHTS = {"dkim": 3, "autodiscover": 3, "mx_backup": 3, "spf": 2, "tenant": 2, "txt": 1, "referral": 5}
+# Among MX hosts of equal preference: a mailbox provider says most, an unrecognised host least.
+_PRIMARY_RANK = {"mailbox": 0, "hosting": 1, "gateway": 2, "local": 3}
 _ORDER = {name: i for i, name in enumerate(PROVIDERS)}
 _OVERRIDE_WEIGHT = 5  # inferred evidence needed to place a Local/Hosting MX's mailboxes elsewhere
 
@@ -96,6 +98,8 @@ def _clues(facts: DomainFacts, spf: SpfResult, dkim: DkimResult, rules: Provider
            referral_tenant_id: str | None) -> list[_Clue]:
     clues: list[_Clue] = []
     includes = list(spf.record.includes) if spf.record else []
+    if spf.record and spf.record.redirect:
+        includes.append(spf.record.redirect)
     includes += [i for i in facts.spf.includes if i not in includes]
     for include in includes:
         hit = rules.spf.match(include)
@@ -121,6 +125,15 @@ def _clues(facts: DomainFacts, spf: SpfResult, dkim: DkimResult, rules: Provider
     if referral_tenant_id:
         clues.append(_Clue("referral", "M365", f"referral: tenant {referral_tenant_id}"))
     return clues
+
+
+def _rank(entry: tuple[MxRecord, str, str | None, str | None]) -> int:
+    _, provider, gateway, _ = entry
+    if gateway:
+        return _PRIMARY_RANK["gateway"]
+    if provider == "Local":
+        return _PRIMARY_RANK["local"]
+    return _PRIMARY_RANK["hosting" if provider == "Hosting" else "mailbox"]
 
 
 def _tenant_name(dkim: DkimResult) -> str | None:
@@ -169,12 +182,13 @@ def detect_provider(
 
     classes = [(r, *_classify(r.host, rules)) for r in records if r.host]
     lowest = classes[0][0].preference
-    # Among equally preferred hosts, a known provider says more than an unrecognised one.
-    primary = min((c for c in classes if c[0].preference == lowest), key=lambda c: c[1] == "Local")
+    primary = min((c for c in classes if c[0].preference == lowest), key=_rank)
     record, provider, gateway, label = primary
-    secondary = tuple(dict.fromkeys(
-        c[2] or c[1] for c in classes if (c[2] or c[1]) not in (provider, gateway, "Unknown")
-    ))
+    for backup, backup_provider, _, _ in classes:
+        # A mailbox provider among the backup MX hosts is where mail lands when the primary is down:
+        # strong evidence for what sits behind a gateway or relay.
+        if backup is not record and backup_provider in MAILBOX_PROVIDERS and backup_provider != provider:
+            clues.append(_Clue("mx_backup", backup_provider, f"mx backup: {backup.host}"))
     mx_line = f"mx: {record.host}"
     inferred, weight, kinds = _infer(clues)
     confidence = Confidence.HIGH
@@ -195,6 +209,9 @@ def detect_provider(
         own = record.host == facts.domain or record.host.endswith("." + facts.domain)
         confidence = Confidence.HIGH if own else Confidence.MEDIUM
 
+    secondary = tuple(dict.fromkeys(
+        c[2] or c[1] for c in classes if c is not primary and (c[2] or c[1]) not in (provider, gateway, "Unknown")
+    ))
     kept = [c.text for c in clues if c.provider == provider or (gateway and c.provider == inferred)]
     others = [c.text for c in clues if c.text not in kept]
     evidence = (mx_line, *notes, *kept, *others)

@@ -67,6 +67,9 @@ def parse_provider_rules(text: str) -> ProviderRules:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ProviderRulesError(f"not valid TOML: {exc}") from exc
+    unknown = set(data) - {"mailbox", "hosting", "gateway"}
+    if unknown:
+        raise ProviderRulesError(f"unknown section(s) {sorted(unknown)}; expected mailbox, hosting, gateway")
     tables: dict[str, dict[str, str]] = {k: {} for k in ("mx", "hosting", "gateway", "spf", "dkim", "auto")}
     for i, entry in enumerate(_entries(data, "mailbox")):
         where = f"mailbox[{i}]"
