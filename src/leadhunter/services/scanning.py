@@ -22,7 +22,7 @@ from leadhunter.scanners.dns.resolver import Nameserver, Resolver
 from leadhunter.scanners.domain_scan import DEFAULT_DKIM_SELECTORS, DomainScanner
 from leadhunter.scanners.tenant import DEFAULT_BASE_URL, TenantDiscovery
 
-_RECENT = 10_000  # completed results kept for repeated domains in one run (entries)
+_RECENT = 1_024  # completed results kept so a domain repeated in one run is scanned once (entries)
 
 
 @dataclass(frozen=True)
