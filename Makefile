@@ -8,7 +8,7 @@ DOMAINS ?= example.com
 # pytest-xdist workers: the machine has 2 cores, but most tests wait on sockets, so oversubscribe.
 WORKERS ?= 4
 
-.PHONY: run test lint typecheck unit bench install clean
+.PHONY: run scan test lint typecheck unit bench install clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,8 +18,12 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-## Install and run Hunter (embedded default: no servers needed).
+## Install and run Hunter (embedded default: API, UI, worker and scheduler on SQLite; no servers needed).
 run: $(STAMP)
+	$(BIN)/hunter serve
+
+## One-off scan from the command line, no database.
+scan: $(STAMP)
 	$(BIN)/hunter scan $(DOMAINS)
 
 ## Install everything and run the whole check: lint, types, layer contracts, tests.

@@ -100,7 +100,9 @@ def print_table(result: dict[str, Any]) -> None:
     """The short table the issue asks for."""
     h, c = result["hunter"], result.get("checkdmarc") or {}
     target = TARGETS.get(int(result["delay_ms"]))
-    verdict = "" if target is None else ("PASS" if h["domains_per_s"] >= target else "FAIL")
+    complete = h.get("exit_code") == 0 and (h.get("output") or {}).get("lines") == result["domains"]
+    # A run that crashed or dropped lines fails whatever its rate: its speed measured nothing.
+    verdict = "" if target is None else ("PASS" if complete and h["domains_per_s"] >= target else "FAIL")
     cols = [("domains", f"{result['domains']}"), ("delay", f"{result['delay_ms']:g} ms"),
             ("hunter dom/s", f"{h['domains_per_s']:.0f}"), ("peak RSS", f"{h['peak_rss_mb']:.0f} MB"),
             ("checkdmarc dom/s", f"{c['domains_per_s']:.2f}" if c.get("domains_per_s") else "-"),

@@ -46,6 +46,7 @@ BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 VENV_PY = ROOT / ".venv" / "bin" / "python"
 HUNTER = ROOT / ".venv" / "bin" / "hunter"
+RUNNING: list[subprocess.Popen[Any]] = []  # the scan or checkdmarc process of the moment, for SIGTERM
 
 
 def hunter_command(args: argparse.Namespace) -> tuple[list[str], str]:
@@ -116,6 +117,7 @@ def run_scanner(cmd: list[str], inputs: Path, port: int, check: OutputCheck, tot
         t0 = time.perf_counter()
         proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=err, stdin=subprocess.DEVNULL,
                                 text=True, bufsize=1 << 16, cwd=ROOT)
+        RUNNING.append(proc)
         monitor = TreeMonitor(proc.pid).start()
         first_line = None
         assert proc.stdout is not None
@@ -147,12 +149,14 @@ def run_checkdmarc(domains: list[str], port: int, work: Path) -> dict[str, Any]:
     sample.write_text("".join(d + "\n" for d in domains))
     python = str(VENV_PY) if VENV_PY.exists() else sys.executable
     t0 = time.perf_counter()
-    done = subprocess.run([python, str(BENCH / "checkdmarc_run.py"), "--file", str(sample), "--server",
-                           f"127.0.0.1:{port}", "--details", str(work / "checkdmarc-details.jsonl")],
-                          stdout=subprocess.PIPE, text=True, check=False)
-    if done.returncode != 0:
-        return {"error": f"checkdmarc_run exited {done.returncode}", "wall_s": time.perf_counter() - t0}
-    return dict(json.loads(done.stdout.strip().splitlines()[-1]))
+    proc = subprocess.Popen([python, str(BENCH / "checkdmarc_run.py"), "--file", str(sample), "--server",
+                             f"127.0.0.1:{port}", "--details", str(work / "checkdmarc-details.jsonl")],
+                            stdout=subprocess.PIPE, text=True)
+    RUNNING.append(proc)
+    out, _ = proc.communicate()
+    if proc.returncode != 0:
+        return {"error": f"checkdmarc_run exited {proc.returncode}", "wall_s": time.perf_counter() - t0}
+    return dict(json.loads(out.strip().splitlines()[-1]))
 
 
 def nsd_version() -> str:
@@ -184,6 +188,9 @@ def main() -> None:
     proxy: subprocess.Popen[str] | None = None
 
     def cleanup() -> None:  # idempotent: runs from the finally below and from the SIGTERM handler
+        for child in RUNNING:
+            if child.poll() is None:
+                child.kill()
         if proxy is not None and proxy.poll() is None:
             stop_proxy(proxy)
         if nsd is not None:

@@ -33,6 +33,27 @@ class Settings(BaseSettings):
     scoring_rules: Path | None = Field(None, description="Replacement scoring rule file (TOML)")
     provider_rules: Path | None = Field(None, description="Replacement provider rule file (TOML)")
 
+    data_dir: Path = Field(Path("hunter-data"), description="Where the embedded shape keeps its SQLite files")
+    database_url: str | None = Field(None, description="SQLAlchemy URL; default SQLite in data_dir")
+    broker_url: str | None = Field(None, description="Celery broker; default SQLite (no server) in data_dir")
+    scan_chunk_size: int = Field(200, ge=1, le=5000, description="Domains per scan task")
+    rescan_interval_days: float = Field(14.0, gt=0, description="Rescan companies older than this")
+    rescan_check_seconds: float = Field(3600.0, gt=0, description="How often beat looks for rescans due")
+    api_host: str = "127.0.0.1"
+    api_port: int = Field(8000, ge=1, le=65535)
+    auth_required: bool | None = Field(None, description="Require API keys; default: when not on loopback")
+    allow_public_without_auth: bool = Field(False, description="Serve a public address with auth off")
+    webhook_rate_per_minute: int = Field(600, ge=1, description="Webhook requests per key per minute")
+    max_upload_mb: int = Field(20, ge=1, le=500, description="Largest import file accepted")
+
+    def database(self) -> str:
+        """The database URL (SQLite file in ``data_dir`` unless configured)."""
+        return self.database_url or f"sqlite:///{(self.data_dir / 'hunter.db').resolve()}"
+
+    def broker(self) -> str:
+        """The Celery broker URL (kombu's SQLAlchemy transport on SQLite unless configured)."""
+        return self.broker_url or f"sqla+sqlite:///{(self.data_dir / 'broker.db').resolve()}"
+
     def selector_list(self) -> list[str]:
         """The DKIM selectors as a list (blank entries dropped)."""
         return [s.strip() for s in self.dkim_selectors.split(",") if s.strip()]

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import typer
 
+from leadhunter.cli.admin import import_command, keys_app
 from leadhunter.cli.scan import scan_command
+from leadhunter.cli.service import beat_command, db_app, serve_command, worker_command
 
 app = typer.Typer(
     name="hunter",
@@ -13,6 +15,12 @@ app = typer.Typer(
     add_completion=False,
 )
 app.command("scan")(scan_command)
+app.command("serve")(serve_command)
+app.command("worker")(worker_command)
+app.command("beat")(beat_command)
+app.command("import")(import_command)
+app.add_typer(keys_app, name="keys")
+app.add_typer(db_app, name="db")
 
 
 @app.callback()

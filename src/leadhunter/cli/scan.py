@@ -15,40 +15,12 @@ import typer
 
 from leadhunter.cli.progress import Progress
 from leadhunter.config import Settings
-from leadhunter.domain.provider_rules import ProviderRulesError, default_provider_rules, parse_provider_rules
-from leadhunter.domain.scoring_rules import RuleFileError, default_scoring_rules, parse_scoring_rules
-from leadhunter.scanners.dns.resolver import parse_nameserver, system_nameservers
+from leadhunter.runtime import ConfigError, scan_options
 from leadhunter.scanners.tenant import UnsafeTargetError
 from leadhunter.services.input_lists import iter_inputs
 from leadhunter.services.scanning import Scanner, ScanOptions
 
 _TABLE = "{:<32} {:<8} {:<22} {:>5} {:<9} {:<4} {:>3} {:<6}"
-
-
-def _options(settings: Settings, nameservers: list[str], no_tenant: bool) -> ScanOptions:
-    try:
-        servers = [parse_nameserver(n) for n in (nameservers or settings.nameserver_list())]
-    except ValueError as exc:
-        raise typer.BadParameter(f"nameserver: {exc}", param_hint="--nameserver") from exc
-    servers = servers or system_nameservers()
-    if not servers:
-        raise typer.BadParameter("no nameserver configured and none in /etc/resolv.conf", param_hint="--nameserver")
-    try:
-        scoring = (parse_scoring_rules(settings.scoring_rules.read_text("utf-8"))
-                   if settings.scoring_rules else default_scoring_rules())
-        providers = (parse_provider_rules(settings.provider_rules.read_text("utf-8"))
-                     if settings.provider_rules else default_provider_rules())
-    except (RuleFileError, ProviderRulesError, OSError) as exc:
-        raise typer.BadParameter(f"rule file refused: {exc}") from exc
-    return ScanOptions(
-        nameservers=servers, dns_timeout=settings.dns_timeout, dns_retries=settings.dns_retries,
-        dns_concurrency=settings.dns_concurrency, window=settings.scan_window,
-        dkim_selectors=settings.selector_list(),
-        tenant_discovery=settings.tenant_discovery and not no_tenant,
-        tenant_base_url=settings.tenant_base_url, tenant_timeout=settings.tenant_timeout,
-        tenant_verify=settings.tenant_ca_file or True, allow_private_targets=settings.allow_private_targets,
-        provider_rules=providers, scoring_rules=scoring,
-    )
 
 
 def _loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
@@ -106,8 +78,10 @@ def scan_command(
     """Scan domains: DNS, Microsoft tenant, provider, explained score."""
     if not domains and file is None:
         raise typer.BadParameter("give domains as arguments or --file")
-    settings = Settings()
-    options = _options(settings, list(nameserver or []), no_tenant)
+    try:
+        options = scan_options(Settings(), nameservers=list(nameserver or []), no_tenant=no_tenant)
+    except ConfigError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--nameserver" if "nameserver" in str(exc) else None) from exc
     inputs: Iterable[str] = itertools.chain(domains or [], iter_inputs(file) if file else [])
     total = len(domains or []) + (sum(1 for _ in iter_inputs(file)) if file else 0)
     show = sys.stderr.isatty() if progress is None else progress

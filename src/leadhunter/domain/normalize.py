@@ -200,7 +200,7 @@ def _split_input(text: str) -> tuple[str, str | None, bool]:
 # --- judging the host ---------------------------------------------------------------------------------
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=8192)
 def _classify_host(raw: str) -> _Verdict:
     """Judge one host text: port and brackets, characters, IDNA, length, IP, reserved, PSL, consumer."""
     shown = _shorten(raw)

@@ -107,7 +107,8 @@ class Resolver:
 
     ``timeout`` is per try in seconds (default 2.0); ``retries`` is how many more tries follow the first
     (default 2), each going to the next nameserver; ``concurrency`` bounds lookups in flight (default
-    512); ``cache_size`` bounds the shared-name cache in entries (default 20,000) and ``cache_ttl`` caps
+    512); ``cache_size`` bounds the shared-name cache in entries (default 4,096: the hot shared names stay, one-off
+    tenant hosts are evicted, so memory stays flat) and ``cache_ttl`` caps
     how long an entry lives in seconds (default 300). ``stats`` counts lookups by outcome.
     """
 
@@ -118,7 +119,7 @@ class Resolver:
         timeout: float = 2.0,
         retries: int = 2,
         concurrency: int = 512,
-        cache_size: int = 20_000,
+        cache_size: int = 4_096,
         cache_ttl: float = 300.0,
     ) -> None:
         if not nameservers:

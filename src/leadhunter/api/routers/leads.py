@@ -1,0 +1,172 @@
+"""Leads: list (filter, sort, page), KPIs, detail, add one, rescan, export."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import StreamingResponse
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+
+from leadhunter.api.deps import CallerDep, SessionDep
+from leadhunter.api.dispatch import dispatch_all
+from leadhunter.api.errors import ApiError
+from leadhunter.api.serialize import EXPORT_COLUMNS, export_row, lead_json
+from leadhunter.db import companies_repo, leads_repo
+from leadhunter.db.models import Company
+from leadhunter.domain.normalize import normalize_domain
+from leadhunter.services import scan_jobs
+from leadhunter.services.export_writer import csv_chunks, xlsx_chunks
+from leadhunter.services.ingest import LeadInput, ingest_leads
+
+router = APIRouter(prefix="/api/leads", tags=["leads"])
+
+
+class LeadFilterParams(BaseModel):
+    """Filters shared by the list and the export (repeat a parameter for several values)."""
+
+    segment: list[str] = Field(default_factory=list)
+    provider: list[str] = Field(default_factory=list)
+    gateway: list[str] = Field(default_factory=list)
+    category: list[str] = Field(default_factory=list)
+    tag: list[str] = Field(default_factory=list)
+    score_min: int | None = Field(None, ge=0, le=100)
+    score_max: int | None = Field(None, ge=0, le=100)
+    q: str | None = Field(None, max_length=200, description="Search in domain and company name")
+    sort: str = Field("default", description="default (category, score desc, domain) or a column name")
+    order: Literal["asc", "desc"] = "asc"
+
+    def to_filter(self) -> leads_repo.LeadFilter:
+        if self.sort != "default" and self.sort not in leads_repo.SORTABLE:
+            raise ApiError(422, "validation_error", f"sort: must be 'default' or one of {sorted(leads_repo.SORTABLE)}",
+                           [{"field": "sort", "reason": "unknown column"}])
+        if self.score_min is not None and self.score_max is not None and self.score_min > self.score_max:
+            raise ApiError(422, "validation_error", "score_min: must not be above score_max",
+                           [{"field": "score_min", "reason": "above score_max"}])
+        return leads_repo.LeadFilter(
+            segments=tuple(self.segment), providers=tuple(self.provider), gateways=tuple(self.gateway),
+            categories=tuple(self.category), tags=tuple(self.tag), score_min=self.score_min,
+            score_max=self.score_max, search=self.q or None,
+        )
+
+
+FilterDep = Annotated[LeadFilterParams, Query()]
+
+
+class NewLead(BaseModel):
+    """A lead typed in: a domain, URL or e-mail, and optionally the company name."""
+
+    domain: str = Field(..., min_length=1, max_length=2048)
+    name: str | None = Field(None, max_length=300)
+
+
+class RescanRequest(BaseModel):
+    """Domains to rescan (as stored or as typed)."""
+
+    domains: list[str] = Field(..., min_length=1, max_length=100_000)
+
+
+@router.get("")
+def list_leads(session: SessionDep, _: CallerDep, params: FilterDep,
+               page: Annotated[int, Query(ge=1)] = 1,
+               page_size: Annotated[int, Query(ge=1, le=500)] = 50) -> dict[str, Any]:
+    """A filtered, sorted page of leads with the total count."""
+    rows, total = leads_repo.list_leads(session, params.to_filter(), sort=params.sort,
+                                        descending=params.order == "desc", offset=(page - 1) * page_size,
+                                        limit=page_size)
+    tags = companies_repo.tags_of(session, [r.id for r in rows])
+    return {"items": [lead_json(r, tags[r.id]) for r in rows], "total": total, "page": page, "page_size": page_size}
+
+
+@router.get("/kpis")
+def kpis(session: SessionDep, _: CallerDep, params: FilterDep) -> dict[str, Any]:
+    """Totals per segment and per category for the current filter."""
+    flt = params.to_filter()
+    return {"segments": leads_repo.counts_by(session, flt, "segment"),
+            "categories": leads_repo.counts_by(session, flt, "category")}
+
+
+@router.get("/export")
+def export(session: SessionDep, _: CallerDep, params: FilterDep,
+           format: Annotated[Literal["csv", "xlsx"], Query()] = "csv") -> StreamingResponse:
+    """The filtered list as CSV (UTF-8 with BOM) or XLSX, streamed; formula-like cells defanged."""
+    flt = params.to_filter()
+
+    def rows() -> Iterator[list[object]]:
+        for company in leads_repo.iter_leads(session, flt, sort=params.sort, descending=params.order == "desc"):
+            yield export_row(company)
+
+    header = [c for c, _ in EXPORT_COLUMNS]
+    if format == "xlsx":
+        media = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        return StreamingResponse(xlsx_chunks(header, rows()), media_type=media,
+                                 headers={"Content-Disposition": 'attachment; filename="hunter-leads.xlsx"'})
+    return StreamingResponse(csv_chunks(header, rows()), media_type="text/csv; charset=utf-8",
+                             headers={"Content-Disposition": 'attachment; filename="hunter-leads.csv"'})
+
+
+@router.post("", status_code=202)
+def add_lead(request: Request, session: SessionDep, caller: CallerDep, body: NewLead) -> dict[str, Any]:
+    """Add one lead and queue its scan; 422 says why when the input is not a company domain."""
+    norm = normalize_domain(body.domain)
+    if not norm.ok:
+        raise ApiError(422, "invalid_domain", norm.message or "not a company domain",
+                       [{"field": "domain", "reason": norm.reason.value if norm.reason else "invalid"}])
+    result = ingest_leads(session, [LeadInput(body.domain, body.name)], source="manual", requested_by=caller)
+    session.commit()
+    queued = dispatch_all(request, result.job_id, result.chunks)
+    return {"domain": norm.domain, "domain_unicode": norm.unicode, "job_id": result.job_id, "queued": queued}
+
+
+@router.post("/rescan", status_code=202)
+def rescan(request: Request, session: SessionDep, caller: CallerDep, body: RescanRequest) -> dict[str, Any]:
+    """Rescan known leads; unknown or invalid domains are listed, not fatal."""
+    wanted = {}
+    unknown: list[str] = []
+    for text in body.domains:
+        norm = normalize_domain(text)
+        if norm.domain:
+            wanted[norm.domain] = text
+        else:
+            unknown.append(text)
+    companies = companies_repo.get_by_domains(session, wanted)
+    unknown += [text for domain, text in wanted.items() if domain not in companies]
+    job, chunks = scan_jobs.create_scan_job(session, [c.id for c in companies.values()], "rescan",
+                                            requested_by=caller)
+    session.commit()
+    queued = dispatch_all(request, job.id, chunks)
+    return {"job_id": job.id, "total": job.total, "unknown": unknown, "queued": queued}
+
+
+@router.get("/{domain}")
+def lead_detail(session: SessionDep, _: CallerDep, domain: str) -> dict[str, Any]:
+    """One lead with its breakdown, evidence, latest report, scan history, changes and tags."""
+    norm = normalize_domain(domain)
+    company = session.scalar(select(Company).where(Company.domain == (norm.domain or domain.lower())))
+    if company is None:
+        raise ApiError(404, "lead_not_found", f"no lead for {domain}")
+    scans = companies_repo.latest_scans(session, company.id)
+    return {
+        **lead_json(company, companies_repo.tags_of(session, [company.id])[company.id]),
+        "breakdown": company.breakdown or [],
+        "evidence": company.evidence or [],
+        "report": scans[0].report if scans else None,
+        "history": [{"scanned_at": s.scanned_at.isoformat(), "status": s.status, "provider": s.report.get("provider"),
+                     "score": s.report.get("score"), "segment": s.report.get("segment")} for s in scans],
+        "changes": [{"changed_at": c.changed_at.isoformat(), "kind": c.kind, "old": c.old, "new": c.new,
+                     "detail": c.detail, "alert": c.alert} for c in companies_repo.changes_of(session, company.id)],
+    }
+
+
+@router.post("/{domain}/rescan", status_code=202)
+def rescan_one(request: Request, session: SessionDep, caller: CallerDep, domain: str) -> dict[str, Any]:
+    """Rescan one lead."""
+    norm = normalize_domain(domain)
+    company = session.scalar(select(Company).where(Company.domain == (norm.domain or domain.lower())))
+    if company is None:
+        raise ApiError(404, "lead_not_found", f"no lead for {domain}")
+    job, chunks = scan_jobs.create_scan_job(session, [company.id], "rescan", requested_by=caller)
+    session.commit()
+    return {"job_id": job.id, "queued": dispatch_all(request, job.id, chunks)}

@@ -1,0 +1,84 @@
+"""Celery tasks: thin, named, idempotent, bounded retries. Ids in, one service call each."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import timedelta
+from typing import Any
+
+from celery.signals import worker_ready
+from sqlalchemy.exc import OperationalError
+
+from leadhunter.config import Settings
+from leadhunter.jobs.celery_app import app
+from leadhunter.runtime import scan_options, session_factory
+from leadhunter.services import scan_jobs
+
+log = logging.getLogger(__name__)
+STALL_AFTER = timedelta(minutes=10)  # a running job's pending chunk is re-sent after this long without progress
+
+
+def _settings() -> Settings:
+    return Settings()
+
+
+def dispatch_chunk(job_id: int, chunk: int) -> None:
+    """Enqueue one chunk (the :data:`leadhunter.services.scan_jobs.Dispatch` port)."""
+    scan_chunk.delay(job_id, chunk)
+
+
+@app.task(name="hunter.scan_chunk", bind=True, max_retries=3, acks_late=True,
+          autoretry_for=(OperationalError,), retry_backoff=2, retry_jitter=True)
+def scan_chunk(self: Any, job_id: int, chunk: int) -> int:
+    """Scan one chunk of a job (safe to run twice: finished items are skipped)."""
+    settings = _settings()
+    stored = asyncio.run(scan_jobs.scan_chunk(session_factory(settings.database()), scan_options(settings),
+                                              job_id, chunk))
+    log.info("job %s chunk %s: %s stored", job_id, chunk, stored)
+    return stored
+
+
+@app.task(name="hunter.periodic_rescan", max_retries=0)
+def periodic_rescan() -> int | None:
+    """Queue a rescan of companies not scanned for ``rescan_interval_days``; returns the job id."""
+    settings = _settings()
+    factory = session_factory(settings.database())
+    with factory.begin() as session:
+        ids = scan_jobs.due_for_rescan(session, older_than=timedelta(days=settings.rescan_interval_days))
+        if not ids or scan_jobs.active_job_ids(session, kind="periodic"):
+            return None  # nothing due, or the previous periodic run is still going: never overlap
+        job, chunks = scan_jobs.create_scan_job(session, ids, "periodic", requested_by="beat",
+                                                chunk_size=settings.scan_chunk_size)
+        job_id = job.id
+    for chunk in chunks:
+        dispatch_chunk(job_id, chunk)
+    return job_id
+
+
+@app.task(name="hunter.resume_stalled_jobs", max_retries=0)
+def resume_stalled_jobs() -> int:
+    """Re-send pending chunks of running jobs that made no progress for :data:`STALL_AFTER`."""
+    factory = session_factory(_settings().database())
+    with factory() as session:
+        stalled = scan_jobs.stalled_chunks(session, stall_after=STALL_AFTER)
+    for job_id, chunk in stalled:
+        dispatch_chunk(job_id, chunk)
+    return len(stalled)
+
+
+@worker_ready.connect
+def _resume_after_restart(**_: object) -> None:
+    """Re-send the pending chunks of unfinished jobs when a worker starts.
+
+    The SQLite broker forgets deliveries to a worker that died, and Redis only restores them after the
+    visibility timeout; re-sending at once means a restarted worker resumes at once. Safe because a
+    chunk is idempotent: finished items are skipped and a twin delivery stores nothing twice.
+    """
+    settings = _settings()
+    factory = session_factory(settings.database())
+    with factory() as session:
+        pending = [(job_id, chunk) for job_id in scan_jobs.active_job_ids(session)
+                   for chunk in scan_jobs.pending_chunks(session, job_id)]
+    for job_id, chunk in pending:
+        dispatch_chunk(job_id, chunk)

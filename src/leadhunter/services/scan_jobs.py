@@ -1,0 +1,217 @@
+"""Use cases for batch scans: create a job, scan one chunk, cancel, report progress, find rescans due.
+
+A job's domains are items grouped in chunks; one chunk is one queued task. Scanning a chunk is
+idempotent: items already finished are skipped and all results of a chunk are stored in one
+transaction, so a worker killed mid-chunk leaves the chunk pending (redelivered, rescanned) and never
+half-stored or stored twice. Counters are recomputed from the items, never incremented.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, fields
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from leadhunter.db import companies_repo
+from leadhunter.db.models import Company, Scan, ScanJob, ScanJobItem, utcnow
+from leadhunter.domain.changes import auto_tags, detect_changes, verdict_of
+from leadhunter.services.scanning import Scanner, ScanOptions
+
+DEFAULT_CHUNK = 200  # domains per task: big enough to keep DNS busy, small enough to retry cheaply
+FINISHED = ("ok", "partial", "failed", "cancelled")
+
+Dispatch = Callable[[int, int], None]  # (job id, chunk) → enqueue one chunk task
+
+
+class JobNotFoundError(LookupError):
+    """No scan job with that id."""
+
+
+@dataclass(frozen=True, slots=True)
+class JobProgress:
+    """A job's state and counts (computed from its items)."""
+
+    id: int
+    kind: str
+    status: str
+    total: int
+    done: int
+    ok: int
+    partial: int
+    failed: int
+    cancelled: int
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready."""
+        return {f.name: _iso(getattr(self, f.name)) for f in fields(self)}
+
+
+def _iso(value: object) -> object:
+    return value.isoformat() if isinstance(value, datetime) else value
+
+
+def create_scan_job(session: Session, company_ids: Sequence[int], kind: str, *, requested_by: str | None = None,
+                    chunk_size: int = DEFAULT_CHUNK) -> tuple[ScanJob, list[int]]:
+    """Create a queued job over ``company_ids`` (duplicates dropped); return it and its chunk numbers.
+
+    The caller commits, then dispatches each chunk (so a task never starts before its job exists).
+    """
+    unique = list(dict.fromkeys(company_ids))
+    job = ScanJob(kind=kind, status="queued" if unique else "done", total=len(unique), requested_by=requested_by)
+    if not unique:
+        job.finished_at = utcnow()
+    session.add(job)
+    session.flush()
+    if unique:
+        session.execute(
+            insert(ScanJobItem),
+            [{"job_id": job.id, "chunk": i // chunk_size, "company_id": cid, "state": "pending"}
+             for i, cid in enumerate(unique)],
+        )
+    chunks = list(range((len(unique) + chunk_size - 1) // chunk_size))
+    return job, chunks
+
+
+def progress(session: Session, job_id: int) -> JobProgress:
+    """The job's state with counts computed from its items."""
+    job = session.get(ScanJob, job_id)
+    if job is None:
+        raise JobNotFoundError(job_id)
+    rows = session.execute(
+        select(ScanJobItem.state, func.count()).where(ScanJobItem.job_id == job_id).group_by(ScanJobItem.state)
+    ).all()
+    counts = {state: int(n) for state, n in rows}
+    done = sum(counts.get(s, 0) for s in FINISHED)
+    return JobProgress(job.id, job.kind, job.status, job.total, done, counts.get("ok", 0), counts.get("partial", 0),
+                       counts.get("failed", 0), counts.get("cancelled", 0), job.created_at, job.started_at,
+                       job.finished_at)
+
+
+def cancel_job(session: Session, job_id: int) -> None:
+    """Cancel a job: pending items become cancelled; chunks already scanning finish and are kept."""
+    job = session.get(ScanJob, job_id)
+    if job is None:
+        raise JobNotFoundError(job_id)
+    if job.status in ("done", "cancelled", "failed"):
+        return
+    session.execute(update(ScanJobItem).where(ScanJobItem.job_id == job_id, ScanJobItem.state == "pending")
+                    .values(state="cancelled"))
+    job.status = "cancelled"
+    job.finished_at = utcnow()
+
+
+def _pending(session: Session, job_id: int, chunk: int, *, lock: bool = False) -> list[tuple[int, str]]:
+    stmt = (select(ScanJobItem.id, Company.domain).join(Company, Company.id == ScanJobItem.company_id)
+            .where(ScanJobItem.job_id == job_id, ScanJobItem.chunk == chunk, ScanJobItem.state == "pending"))
+    if lock:
+        # PostgreSQL: a twin delivery of this chunk waits here, then sees the items finished.
+        stmt = stmt.with_for_update(of=ScanJobItem)
+    return [(item_id, domain) for item_id, domain in session.execute(stmt)]
+
+
+async def scan_chunk(factory: sessionmaker[Session], options: ScanOptions, job_id: int, chunk: int) -> int:
+    """Scan the pending items of one chunk and store every result in one transaction.
+
+    Returns how many items were stored (0 when the chunk was done already or the job was cancelled).
+    """
+    with factory.begin() as session:
+        job = session.get(ScanJob, job_id)
+        if job is None:
+            raise JobNotFoundError(job_id)
+        if job.status in ("cancelled", "failed"):
+            return 0
+        if job.status == "queued":
+            job.status, job.started_at = "running", utcnow()
+        items = _pending(session, job_id, chunk)
+    if not items:
+        return 0
+    async with Scanner(options) as scanner:
+        outcomes = [o async for o in scanner.scan_stream(domain for _, domain in items)]
+        lookups = {k: v for k, v in scanner.resolver.stats.items() if k != "cached"}
+    scanned_at = utcnow()
+    with factory.begin() as session:
+        companies_repo.add_counters(session, "dns_lookups", lookups)
+        still = {item_id for item_id, _ in _pending(session, job_id, chunk, lock=True)}  # a twin delivery may have won
+        companies = companies_repo.get_by_domains(session, (d for _, d in items))
+        for (item_id, domain), outcome in zip(items, outcomes, strict=True):
+            if item_id not in still:
+                continue
+            report = outcome.report(options.scoring_rules)
+            store_report(session, companies[domain], report, job_id, scanned_at)
+            session.execute(update(ScanJobItem).where(ScanJobItem.id == item_id).values(state=report["status"]))
+    finish_if_complete(factory, job_id)
+    return len(items)
+
+
+def store_report(session: Session, company: Company, report: dict[str, Any], job_id: int | None,
+                 scanned_at: datetime) -> None:
+    """Store one scan report for a company with its change history and auto tags."""
+    old = verdict_of({"provider": company.provider, "gateway": company.gateway, "score": company.score,
+                      "segment": company.segment, "category": company.category,
+                      "dmarc": {"policy": company.dmarc_policy}})
+    changes = detect_changes(old, verdict_of(report)) if report["status"] != "failed" else []
+    companies_repo.apply_scan(session, company, report, job_id, scanned_at, changes, auto_tags(report))
+
+
+def finish_if_complete(factory: sessionmaker[Session], job_id: int) -> None:
+    """Refresh the job's stored counters from its items and close it when nothing is pending."""
+    with factory.begin() as session:
+        job = session.get(ScanJob, job_id, with_for_update=True)
+        if job is None:
+            return
+        state = progress(session, job_id)
+        job.done, job.failed, job.partial = state.done, state.failed, state.partial
+        if state.done >= job.total and job.status in ("queued", "running"):
+            job.status, job.finished_at = "done", utcnow()
+
+
+def due_for_rescan(session: Session, *, older_than: timedelta, limit: int = 10_000) -> list[int]:
+    """Companies never scanned or last scanned before ``older_than`` ago, oldest first."""
+    cutoff = utcnow() - older_than
+    stmt = (select(Company.id).where((Company.scanned_at.is_(None)) | (Company.scanned_at < cutoff))
+            .order_by(Company.scanned_at.asc().nulls_first(), Company.id).limit(limit))
+    return list(session.scalars(stmt))
+
+
+def active_job_ids(session: Session, kind: str | None = None) -> list[int]:
+    """Jobs still queued or running (for workers resuming after a restart), optionally of one kind."""
+    stmt = select(ScanJob.id).where(ScanJob.status.in_(("queued", "running")))
+    if kind is not None:
+        stmt = stmt.where(ScanJob.kind == kind)
+    return list(session.scalars(stmt.order_by(ScanJob.id)))
+
+
+def stalled_chunks(session: Session, *, stall_after: timedelta) -> list[tuple[int, int]]:
+    """(job, chunk) pairs with pending items in active jobs whose last stored scan (or start) is older
+    than ``stall_after``."""
+    cutoff = utcnow() - stall_after
+    out: list[tuple[int, int]] = []
+    for job_id in active_job_ids(session):
+        last = session.scalar(select(func.max(Scan.scanned_at)).where(Scan.job_id == job_id))
+        job = session.get(ScanJob, job_id)
+        assert job is not None
+        latest = _aware(last) or _aware(job.started_at) or _aware(job.created_at)
+        if latest is not None and latest < cutoff:
+            out.extend((job_id, chunk) for chunk in pending_chunks(session, job_id))
+    return out
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    """SQLite returns naive datetimes for timezone-aware columns; they are UTC."""
+    if value is not None and value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value
+
+
+def pending_chunks(session: Session, job_id: int) -> list[int]:
+    """Chunks of a job that still have pending items."""
+    stmt = (select(ScanJobItem.chunk).where(ScanJobItem.job_id == job_id, ScanJobItem.state == "pending")
+            .distinct().order_by(ScanJobItem.chunk))
+    return list(session.scalars(stmt))
