@@ -6,10 +6,13 @@ import csv
 import io
 
 import pytest
-from api_helpers import seed_scanned
+from api_helpers import report_for, seed_scanned
 
 from conftest import LiveApi
+from leadhunter.db import companies_repo
+from leadhunter.db.models import utcnow
 from leadhunter.runtime import session_factory
+from leadhunter.services.scan_jobs import store_report
 
 
 def test_adding_a_lead_queues_a_scan_and_returns_at_once(api: LiveApi) -> None:
@@ -125,3 +128,22 @@ def test_security_headers(api: LiveApi) -> None:
     assert "script-src 'self'" in response.headers["content-security-policy"]
     assert "'unsafe-inline'" not in response.headers["content-security-policy"]
     assert response.headers["x-content-type-options"] == "nosniff"
+
+
+def test_rescan_changes_become_alerts_and_history(api: LiveApi) -> None:
+    factory = session_factory(api.settings.database())
+    seed_scanned(factory, 2)  # acme-001 is Google, p=reject
+    with factory.begin() as session:
+        company = companies_repo.get_by_domains(session, ["acme-001.com.tr"])["acme-001.com.tr"]
+        moved = report_for("acme-001.com.tr", 0)  # now on M365 → Existing
+        store_report(session, company, moved, None, utcnow())
+    alerts = api.client.get("/api/alerts").json()["items"]
+    assert {(a["domain"], a["kind"], a["old"], a["new"]) for a in alerts} >= {
+        ("acme-001.com.tr", "provider_changed", "Google", "M365"),
+        ("acme-001.com.tr", "segment_changed", "Migration", "Existing")}
+    detail = api.client.get("/api/leads/acme-001.com.tr").json()
+    assert detail["provider"] == "M365" and len(detail["history"]) == 2
+    assert {c["kind"] for c in detail["changes"]} >= {"provider_changed", "segment_changed"}
+    first = alerts[0]["id"]
+    assert api.client.post(f"/api/alerts/{first}/ack").json()["acknowledged"] is True
+    assert first not in [a["id"] for a in api.client.get("/api/alerts").json()["items"]]
