@@ -260,7 +260,6 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     from sqlalchemy import create_engine
-    from sqlalchemy.engine import make_url
 
     results: dict[str, Any] = {
         "rows": args.rows, "import_rows": args.import_rows, "repeat": args.repeat, "warmup": 5, "page_size": 50,
@@ -277,19 +276,11 @@ def main(argv: list[str] | None = None) -> int:
                 measured = run_database(kind, url, Path(tmp), args.rows, args.repeat, args.import_rows)
                 results["databases"][kind] = {"version": version, **measured}
                 continue
-            admin = create_engine(args.pg_admin_url, isolation_level="AUTOCOMMIT")
-            name = f"leadhunter_apibench_{os.getpid()}"
-            with admin.connect() as conn:
-                version = conn.exec_driver_sql("show server_version").scalar()
-                conn.exec_driver_sql(f"CREATE DATABASE {name}")
-            try:
-                url = make_url(args.pg_admin_url).set(database=name).render_as_string(hide_password=False)
+            from leads_query_bench import scratch_pg_database
+
+            with scratch_pg_database(args.pg_admin_url, "leadhunter_apibench") as (url, version):
                 measured = run_database(kind, url, Path(tmp), args.rows, args.repeat, args.import_rows)
                 results["databases"][kind] = {"version": version, **measured}
-            finally:
-                with admin.connect() as conn:
-                    conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-                admin.dispose()
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
     print(f"\nwrote {args.output}")

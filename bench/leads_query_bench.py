@@ -32,6 +32,8 @@ import sys
 import tempfile
 import time
 import tracemalloc
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -258,6 +260,22 @@ def print_table(kind: str, rows: int, seeding: dict[str, float], queries: dict[s
           f"({export['rows_per_s']:,}/s), Python heap peak {export['heap_peak_mb']} MB")
 
 
+@contextmanager
+def scratch_pg_database(admin_url: str, prefix: str) -> Iterator[tuple[str, str]]:
+    """Create a throw-away PostgreSQL database; yield its URL and the server version; drop it after."""
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    name = f"{prefix}_{os.getpid()}"
+    with admin.connect() as conn:
+        version = str(conn.exec_driver_sql("show server_version").scalar())
+        conn.exec_driver_sql(f"CREATE DATABASE {name}")
+    try:
+        yield make_url(admin_url).set(database=name).render_as_string(hide_password=False), version
+    finally:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        admin.dispose()
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmark; returns the process exit status."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -283,19 +301,9 @@ def main(argv: list[str] | None = None) -> int:
                 results["databases"][kind] = {"version": version,
                                               **run_database(kind, url, args.rows, args.repeat, analyze)}
             continue
-        admin = create_engine(args.pg_admin_url, isolation_level="AUTOCOMMIT")
-        name = f"leadhunter_bench_{os.getpid()}"
-        with admin.connect() as conn:
-            version = conn.exec_driver_sql("show server_version").scalar()
-            conn.exec_driver_sql(f"CREATE DATABASE {name}")
-        try:
-            url = make_url(args.pg_admin_url).set(database=name).render_as_string(hide_password=False)
+        with scratch_pg_database(args.pg_admin_url, "leadhunter_bench") as (url, version):
             measured = run_database(kind, url, args.rows, args.repeat, analyze)
             results["databases"][kind] = {"version": version, **measured}
-        finally:
-            with admin.connect() as conn:
-                conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-            admin.dispose()
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
     print(f"\nwrote {args.output}")
