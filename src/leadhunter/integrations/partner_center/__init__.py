@@ -1,0 +1,1 @@
+"""Microsoft Partner Center Referrals adapter: client, payloads, mapping, errors."""
