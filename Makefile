@@ -8,7 +8,7 @@ DOMAINS ?= example.com
 # pytest-xdist workers: the machine has 2 cores, but most tests wait on sockets, so oversubscribe.
 WORKERS ?= 4
 
-.PHONY: run scan test lint typecheck unit bench install clean
+.PHONY: run demo scan test lint typecheck core unit bench install clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,7 +27,7 @@ scan: $(STAMP)
 	$(BIN)/hunter scan $(DOMAINS)
 
 ## Install everything and run the whole check: lint, types, layer contracts, tests.
-test: $(STAMP) lint typecheck unit
+test: $(STAMP) lint typecheck core unit
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
@@ -36,8 +36,13 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
+## Core regression gate: the engine's own tests (normalization, parsing, detection, scoring, DNS scanner)
+## run first and alone, so a change that breaks the core fails under its own name.
+core: $(STAMP)
+	$(BIN)/pytest -n $(WORKERS) -q tests/domain tests/scanners
+
 unit: $(STAMP)
-	$(BIN)/pytest -n $(WORKERS) -q
+	$(BIN)/pytest -n $(WORKERS) -q --ignore=tests/domain --ignore=tests/scanners
 
 bench: $(STAMP)
 	$(BIN)/pip install --quiet -e ".[bench]"
