@@ -99,6 +99,11 @@ CASES = [
     pytest.param("u@ttmail.com", "ttmail.com", "ttmail.com", R.CONSUMER_MAILBOX, id="ttmail"),
     pytest.param("proton.me", "proton.me", "proton.me", R.CONSUMER_MAILBOX, id="proton"),
     pytest.param("gmx.net", "gmx.net", "gmx.net", R.CONSUMER_MAILBOX, id="gmx"),
+    # --- a Microsoft 365 tenant's default name is shared by all tenants: no company domain
+    pytest.param("it@contoso.onmicrosoft.com", None, None, R.SHARED_TENANT_DOMAIN, id="tenant-default-email"),
+    pytest.param("contoso.mail.onmicrosoft.com", None, None, R.SHARED_TENANT_DOMAIN, id="tenant-mail-subdomain"),
+    pytest.param("onmicrosoft.com", None, None, R.SHARED_TENANT_DOMAIN, id="tenant-default-bare"),
+    pytest.param("onmicrosoft.com.tr", "onmicrosoft.com.tr", "onmicrosoft.com.tr", None, id="lookalike-is-a-company"),
     # --- empty
     pytest.param("", None, None, R.EMPTY, id="empty"),
     pytest.param("  \t ", None, None, R.EMPTY, id="blank"),

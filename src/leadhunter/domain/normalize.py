@@ -39,6 +39,7 @@ class InvalidReason(StrEnum):
     UNKNOWN_TLD = "unknown_tld"  # the last label is not a real top-level domain (often a typo)
     NO_REGISTRABLE_DOMAIN = "no_registrable_domain"  # the name is itself a public suffix (co.uk)
     CONSUMER_MAILBOX = "consumer_mailbox"  # a personal mailbox provider; ``domain`` is still set
+    SHARED_TENANT_DOMAIN = "shared_tenant_domain"  # x.onmicrosoft.com: a Microsoft tenant's default name
 
 
 @dataclass(frozen=True, slots=True)
@@ -293,6 +294,12 @@ def _registrable_verdict(
     """Reserved names, the Public Suffix List, then the consumer list, for a well-formed ASCII host."""
     if ascii_labels[-1] in _RESERVED_TLDS:
         return _bad(InvalidReason.RESERVED, f"“{shown}” is a reserved name for tests or local networks", host)
+    # Every Microsoft 365 tenant gets <name>.onmicrosoft.com; it is not in the Public Suffix List, so it
+    # would otherwise collapse to the one "company" onmicrosoft.com that all tenants share.
+    if ascii_labels[-2:] == ["onmicrosoft", "com"]:
+        message = (f"“{shown}” is a Microsoft 365 tenant's default address, not the company's own domain "
+                   "(use the company's website or a mailbox on its own domain)")
+        return _bad(InvalidReason.SHARED_TENANT_DOMAIN, message, host)
     # accept_unknown=False: by default the library treats any unknown last label as a TLD, which
     # would turn typos such as "acme.con" into valid-looking domains.
     suffix = _psl().publicsuffix(host, accept_unknown=False)
