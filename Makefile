@@ -8,7 +8,7 @@ DOMAINS ?= example.com
 # pytest-xdist workers: the machine has 2 cores, but most tests wait on sockets, so oversubscribe.
 WORKERS ?= 4
 
-.PHONY: run demo scan test lint typecheck core unit bench install clean
+.PHONY: run demo scan test lint typecheck core browser unit bench install clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,7 +27,12 @@ scan: $(STAMP)
 	$(BIN)/hunter scan $(DOMAINS)
 
 ## Install everything and run the whole check: lint, types, layer contracts, tests.
-test: $(STAMP) lint typecheck core unit
+test: $(STAMP) lint typecheck core browser unit
+
+## The browser tests drive Debian's Chromium through Playwright (browser downloads do not work offline).
+browser:
+	@[ -x /usr/bin/chromium ] || { [ "$$(id -u)" = 0 ] && apt-get update -qq && apt-get install -y -qq chromium; } \
+	  || { echo "the UI tests need Chromium: sudo apt-get install chromium" >&2; exit 1; }
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
