@@ -220,13 +220,20 @@ def run_database(kind: str, url: str, data_dir: Path, rows: int, repeat: int, im
         with httpx.Client(base_url=server.url, timeout=60, trust_env=False) as client:
             server.wait_ready(client)
             rss_start = proc_status(server.proc.pid, "VmRSS")
+            # The machine may be shared (other jobs on the same cores): the 1-minute load average next to
+            # each measurement says how busy it was.
+            load = {"queries": os.getloadavg()[0]}
             queries = measure_queries(client, repeat)
+            load["export"] = os.getloadavg()[0]
             export = measure_export(client, server.proc.pid)
+            load["import"] = os.getloadavg()[0]
             imported = measure_import(client, import_rows)
+            load["export_after_import"] = os.getloadavg()[0]
             export_after = measure_export(client, server.proc.pid)
     finally:
         server.stop()
-    result = {"seeding": seeding, "server_rss_start_mb": round(rss_start / 1024, 1), "queries": queries,
+    result = {"seeding": seeding, "server_rss_start_mb": round(rss_start / 1024, 1),
+              "load_avg_1min_before": {k: round(v, 2) for k, v in load.items()}, "queries": queries,
               "export": export, "import": imported, "export_after_import": export_after}
     print_table(kind, result)
     return result
@@ -238,7 +245,8 @@ def print_table(kind: str, r: dict[str, Any]) -> None:
     for name, q in r["queries"].items():
         print(f"{name:40} {q['total']:>7} {q['p50_ms']:>8.2f} {q['p95_ms']:>8.2f} {q['max_ms']:>8.2f}")
     worst = max(q["p95_ms"] for q in r["queries"].values())
-    print(f"worst p95: {worst:.2f} ms (target ≤ 50)")
+    print(f"worst p95: {worst:.2f} ms (target ≤ 50); 1-minute load average before each part: "
+          f"{r['load_avg_1min_before']} on {os.cpu_count()} CPUs")
     i = r["import"]
     print(f"POST /api/imports {i['rows']:,} rows ({i['mb']} MB): {i['seconds']} s to {i['status']} "
           f"(accepted {i['accepted']:,}, duplicates {i['duplicates']}, errors {i['errors']}) (target ≤ 30 s)")

@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import Any
 
 import dns_load
-import zones
+from dns_rig import generate_rig
 from nsd_server import NsdServer, free_port
 from proc_monitor import TreeMonitor, cpu_seconds
 from report import OutputCheck, print_distribution, print_table
@@ -159,12 +159,6 @@ def run_checkdmarc(domains: list[str], port: int, work: Path) -> dict[str, Any]:
     return dict(json.loads(out.strip().splitlines()[-1]))
 
 
-def nsd_version() -> str:
-    """``nsd -v`` first line."""
-    done = subprocess.run(["nsd", "-v"], capture_output=True, text=True, check=False)
-    return (done.stderr or done.stdout).splitlines()[0] if (done.stderr or done.stdout) else "?"
-
-
 def main() -> None:
     """Run the whole benchmark once."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -207,28 +201,18 @@ def main() -> None:
 
     signal.signal(signal.SIGTERM, on_sigterm)
     try:
-        # 1. zones
-        t0 = time.perf_counter()
-        summary = zones.generate(work, args.domains, args.seed)
-        result["zones"] = {"count": summary.zones, "generate_s": round(time.perf_counter() - t0, 2),
-                           "expected_providers": dict(summary.providers.most_common()),
-                           "categories": dict(summary.categories.most_common())}
-        print(f"generated {summary.domains} domains in {summary.zones} zones "
-              f"in {result['zones']['generate_s']} s", flush=True)
-        # 2. NSD
-        nsd = NsdServer(work / "nsd", work / "zones", work / "nsd-zones.conf", server_count=args.nsd_servers)
-        startup = nsd.start(ready_name=summary.last_domain)
-        result["nsd"] = {"version": nsd_version(), "port": nsd.port, "startup_s": round(startup, 3),
-                         "server_count": args.nsd_servers}
-        print(f"NSD on 127.0.0.1:{nsd.port}, serving all {summary.zones} zones after {startup:.2f} s",
-              flush=True)
+        # 1. zones and 2. NSD (dns_rig.py, shared with celery_scan_bench.py)
+        served = generate_rig(work, args.domains, args.seed, server_count=args.nsd_servers)
+        nsd, summary = served.nsd, served.summary
+        served.serve()
+        result.update(served.info)
         # 3. delay proxy
         port = nsd.port
         proxy_port = None
         if args.delay_ms > 0:
             proxy, proxy_port = start_proxy(nsd.port, args.delay_ms)
             port = proxy_port
-        manifest = zones.read_manifest(work / "manifest.tsv")
+        manifest = served.manifest()
         names = list(manifest)[:2000]
         result["dns_probe"] = measure_dns(nsd.port, proxy_port, names, args.probe_seconds)
         probe = result["dns_probe"]

@@ -6,7 +6,6 @@ import io
 import os
 import time
 from collections.abc import Callable, Iterator
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -243,11 +242,9 @@ def test_webhook_rate_limit_per_key_per_minute(api: LiveApi) -> None:
 
 
 @pytest.fixture
-def secured(tmp_path: Path) -> Iterator[LiveApi]:
+def secured(api_settings: Settings) -> Iterator[LiveApi]:
     """A live API on loopback with keys required."""
-    settings = Settings(data_dir=tmp_path / "data", api_host="127.0.0.1", tenant_discovery=False,
-                        dns_nameservers="127.0.0.1:9", auth_required=True, _env_file=None)  # type: ignore[call-arg]
-    yield from start_api(settings, [])
+    yield from start_api(api_settings.model_copy(update={"auth_required": True}), [])
 
 
 @pytest.mark.parametrize(

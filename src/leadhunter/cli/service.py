@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import signal
 import subprocess
 import sys
+from types import FrameType
 from typing import Annotated
 
 import typer
@@ -53,6 +55,9 @@ def serve_command(
             "leave HUNTER_AUTH_REQUIRED unset, or set HUNTER_ALLOW_PUBLIC_WITHOUT_AUTH=true to insist")
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     upgrade(settings.database())
+    # uvicorn stops gracefully on SIGTERM, then raises the signal again; with the default action the process
+    # would die right there, leaving the worker and scheduler below running. Exiting cleanly runs ``finally``.
+    signal.signal(signal.SIGTERM, _exit_cleanly)
     children = [_child("worker"), _child("beat")] if worker else []
     try:
         from leadhunter.api.app import create_app
@@ -66,6 +71,10 @@ def serve_command(
                 child.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 child.kill()
+
+
+def _exit_cleanly(signum: int, frame: FrameType | None) -> None:
+    raise SystemExit(0)
 
 
 def worker_command(

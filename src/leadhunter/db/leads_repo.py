@@ -20,10 +20,12 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, or_, select
+from sqlalchemy import Boolean, ColumnElement, Select, func, literal_column, or_, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
+from leadhunter.db.d365_repo import d365_status_condition
 from leadhunter.db.models import Company, Tag
+from leadhunter.db.referrals_repo import referral_type_condition
 
 SORTABLE = frozenset(
     {"domain", "name", "provider", "gateway", "score", "segment", "priority", "category", "confidence",
@@ -62,6 +64,8 @@ class LeadFilter:
     score_max: int | None = None
     tags: tuple[str, ...] = ()
     search: str | None = None
+    referral_types: tuple[str, ...] = ()  # Partner Center lead types; "any" / "none": with / without a referral
+    d365_statuses: tuple[str, ...] = ()  # D365 push states; "not_synced" includes leads never pushed
 
 
 def list_leads(
@@ -176,16 +180,36 @@ def filter_conditions(flt: LeadFilter, dialect: str) -> list[ColumnElement[bool]
     ):
         if values:
             conditions.append(attr == values[0] if len(values) == 1 else attr.in_(values))
+    bounds: list[ColumnElement[bool]] = []
     if flt.score_min is not None:
-        conditions.append(Company.score >= flt.score_min)
+        bounds.append(Company.score >= flt.score_min)
     if flt.score_max is not None:
-        conditions.append(Company.score <= flt.score_max)
+        bounds.append(Company.score <= flt.score_max)
+    if dialect == "sqlite" and conditions:  # a score range next to a segment, provider, gateway or category
+        bounds = [_wide_range(bound) for bound in bounds]
+    conditions.extend(bounds)
     if flt.tags:
         # IN rather than a correlated EXISTS: the tag index is read once, not probed once per company.
         conditions.append(Company.id.in_(select(Tag.company_id).where(Tag.tag.in_(flt.tags))))
+    if flt.referral_types:
+        conditions.append(referral_type_condition(flt.referral_types))  # EXISTS on partner_center_referrals
+    if flt.d365_statuses:
+        conditions.append(d365_status_condition(flt.d365_statuses))  # EXISTS on d365_lead_sync
     if has_search(flt):
         conditions.append(_search_condition((flt.search or "").strip(), dialect))
     return conditions
+
+
+def _wide_range(bound: ColumnElement[bool]) -> ColumnElement[bool]:
+    """``bound`` marked as keeping most rows (SQLite's ``likelihood(X, 0.9)``, X's value unchanged).
+
+    Without statistics on values (no STAT4 in Python's SQLite), SQLite's planner takes a range on an
+    indexed column to keep a small fraction of the rows, so "segment = Migration, score 50-100" was counted
+    by walking ``ix_companies_score`` and reading every company in that range (50 ms over 100,000). Marked
+    wide, the range is tested inside the equality's own index (``ix_companies_segment`` and its siblings
+    carry the score): under a millisecond. Alone, a score range keeps its index (no equality to prefer).
+    """
+    return func.likelihood(bound, literal_column("0.9"), type_=Boolean)
 
 
 def like_pattern(needle: str) -> str:
@@ -198,11 +222,13 @@ def like_pattern(needle: str) -> str:
 def _search_condition(needle: str, dialect: str) -> ColumnElement[bool]:
     """The company's domain, Unicode domain or name contains ``needle``, ignoring case.
 
-    A substring cannot seek a B-tree, so this is always a scan; ``ix_companies_search`` (the three
-    columns plus the default order's) keeps it off the wide rows. ``domain`` is lowercase ASCII by
-    construction, so it is never folded. SQLite's LIKE already ignores ASCII case and its ``lower()``
-    folds no more, so there the columns are compared as they are (``lower()`` would cost a third of the
-    scan); PostgreSQL folds the other two columns and the pattern with ``lower()`` (all of Unicode).
+    A substring cannot seek a B-tree, so this is always a scan, of an index narrower than the rows with
+    their JSON. ``domain`` is lowercase ASCII by construction, so it is never folded. SQLite's LIKE already
+    ignores ASCII case and its ``lower()`` folds no more, so there the columns are compared as they are
+    (``lower()`` would cost a third of the scan), scanning ``ix_companies_search``. PostgreSQL folds the
+    other two columns and the pattern with ``lower()`` (all of Unicode); ``ix_companies_search_folded``
+    stores those very expressions, so its scan compares the stored values instead of calling ``lower()``
+    twice a row. Change the terms and that index together.
     """
     pattern = like_pattern(needle)
     if dialect == "sqlite":

@@ -19,7 +19,7 @@ from leadhunter.domain.normalize import normalize_domain
 from leadhunter.services import scan_jobs
 from leadhunter.services.tabular_import import ImportRow, ImportSummary, import_rows, read_rows
 
-IMPORT_BATCH = 2_000  # rows upserted per flush while importing a file
+IMPORT_BATCH = 5_000  # rows per round of bulk statements while importing a file
 
 
 @dataclass
@@ -60,10 +60,10 @@ def ingest_leads(session: Session, leads: Iterable[LeadInput], *, source: str, r
             continue
         entries.append((norm.domain, norm.unicode or norm.domain, lead.name))
         raw.append((payload, norm.domain))
-    companies = companies_repo.upsert_companies(session, entries) if entries else {}
-    companies_repo.add_raw_leads(session, source, ((p, companies[d].id if d else None) for p, d in raw))
+    ids = companies_repo.company_ids(session, entries) if entries else {}
+    companies_repo.add_raw_leads(session, source, ((p, ids[d] if d else None) for p, d in raw))
     result.domains = list(dict.fromkeys(d for d, _, _ in entries))
-    result.company_ids = [companies[d].id for d in result.domains]
+    result.company_ids = [ids[d] for d in result.domains]
     if result.company_ids:
         job, chunks = scan_jobs.create_scan_job(session, result.company_ids, source, requested_by=requested_by,
                                                 chunk_size=chunk_size)
@@ -84,10 +84,10 @@ def import_file(
     company_ids: list[int] = []
     for batch in _batches(import_rows(read_rows(stream, filename, max_bytes=max_bytes), summary, set())):
         entries = [(r.domain, r.domain_unicode or r.domain, r.name) for r in batch if r.domain]
-        companies = companies_repo.upsert_companies(session, entries)
-        companies_repo.add_raw_leads(session, "import", (({"line": r.line, **r.raw}, companies[r.domain].id)
+        ids = companies_repo.company_ids(session, entries)
+        companies_repo.add_raw_leads(session, "import", (({"line": r.line, **r.raw}, ids[r.domain])
                                                           for r in batch if r.domain), import_id=record.id)
-        company_ids.extend(companies[d].id for d, _, _ in entries)
+        company_ids.extend(ids[d] for d, _, _ in entries)
     record.rows, record.accepted, record.duplicates = summary.rows, summary.accepted, summary.duplicates
     record.errors = summary.errors
     result = IngestResult(company_ids=list(dict.fromkeys(company_ids)), invalid=summary.errors)

@@ -13,10 +13,10 @@ from dataclasses import dataclass, fields
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from leadhunter.db import companies_repo
+from leadhunter.db import companies_repo, referrals_repo
 from leadhunter.db.models import Company, Scan, ScanJob, ScanJobItem, utcnow
 from leadhunter.domain.changes import auto_tags, detect_changes, verdict_of
 from leadhunter.services.scanning import Scanner, ScanOptions
@@ -69,12 +69,10 @@ def create_scan_job(session: Session, company_ids: Sequence[int], kind: str, *, 
         job.finished_at = utcnow()
     session.add(job)
     session.flush()
-    if unique:
-        session.execute(
-            insert(ScanJobItem),
-            [{"job_id": job.id, "chunk": i // chunk_size, "company_id": cid, "state": "pending"}
-             for i, cid in enumerate(unique)],
-        )
+    if unique:  # one bulk insert, not one ORM row per item: an import's job holds up to 100,000 of them
+        companies_repo.insert_rows(session, ScanJobItem.metadata.tables[ScanJobItem.__tablename__],
+                                   [{"company_id": cid, "chunk": i // chunk_size} for i, cid in enumerate(unique)],
+                                   constants={"job_id": job.id, "state": "pending"})
     chunks = list(range((len(unique) + chunk_size - 1) // chunk_size))
     return job, chunks
 
@@ -130,34 +128,64 @@ async def scan_chunk(factory: sessionmaker[Session], options: ScanOptions, job_i
         if job.status == "queued":
             job.status, job.started_at = "running", utcnow()
         items = _pending(session, job_id, chunk)
+        # Partner Center referrals are evidence too (tenant id, co-sell): read afresh for every scan, so
+        # they survive rescans whatever DNS says.
+        referrals = referrals_repo.signals_for(session, (domain for _, domain in items))
     if not items:
         return 0
     async with Scanner(options) as scanner:
-        outcomes = [o async for o in scanner.scan_stream(domain for _, domain in items)]
+        outcomes = [o async for o in scanner.scan_stream((domain for _, domain in items), referrals)]
         lookups = {k: v for k, v in scanner.resolver.stats.items() if k != "cached"}
     scanned_at = utcnow()
     with factory.begin() as session:
         companies_repo.add_counters(session, "dns_lookups", lookups)
         still = {item_id for item_id, _ in _pending(session, job_id, chunk, lock=True)}  # a twin delivery may have won
         companies = companies_repo.get_by_domains(session, (d for _, d in items))
-        for (item_id, domain), outcome in zip(items, outcomes, strict=True):
-            if item_id not in still:
-                continue
-            report = outcome.report(options.scoring_rules)
-            store_report(session, companies[domain], report, job_id, scanned_at)
-            session.execute(update(ScanJobItem).where(ScanJobItem.id == item_id).values(state=report["status"]))
+        states: dict[str, list[int]] = {}
+        # No autoflush while storing: each company's tag query would otherwise flush the rows added before
+        # it, one company at a time (half a job's time in the benchmark); one flush writes the chunk in
+        # batches. Safe: a company occurs once per job, so no query here needs another's unflushed rows.
+        with session.no_autoflush:
+            for (item_id, domain), outcome in zip(items, outcomes, strict=True):
+                if item_id not in still:
+                    continue
+                report = outcome.report(options.scoring_rules)
+                store_report(session, companies[domain], report, job_id, scanned_at)
+                states.setdefault(report["status"], []).append(item_id)
+        for state, ids in states.items():  # one UPDATE per outcome, not per item
+            for start in range(0, len(ids), 500):
+                session.execute(update(ScanJobItem).where(ScanJobItem.id.in_(ids[start : start + 500]))
+                                .values(state=state))
     finish_if_complete(factory, job_id)
     return len(items)
 
 
 def store_report(session: Session, company: Company, report: dict[str, Any], job_id: int | None,
                  scanned_at: datetime) -> None:
-    """Store one scan report for a company with its change history and auto tags."""
+    """Store one scan report for a company with its change history and auto tags.
+
+    A lookup that failed is not a record that is missing: when the scan failed, or its MX lookup did not
+    answer while the company already has a verdict, the scan is kept as evidence but the verdict, the
+    change history and the auto tags stay as the last good scan left them.
+    """
     old = verdict_of({"provider": company.provider, "gateway": company.gateway, "score": company.score,
                       "segment": company.segment, "category": company.category,
                       "dmarc": {"policy": company.dmarc_policy}})
-    changes = detect_changes(old, verdict_of(report)) if report["status"] != "failed" else []
-    companies_repo.apply_scan(session, company, report, job_id, scanned_at, changes, auto_tags(report))
+    if not _inconclusive(report, had_verdict=company.provider is not None):
+        changes = detect_changes(old, verdict_of(report))
+        companies_repo.apply_scan(session, company, report, job_id, scanned_at, changes, auto_tags(report))
+        return
+    companies_repo.apply_scan(session, company, report, job_id, scanned_at, [], None, update_verdict=False)
+
+
+def _inconclusive(report: dict[str, Any], *, had_verdict: bool) -> bool:
+    """True when the report cannot replace the current verdict: the scan failed, or the MX lookup got no
+    answer (timeout, SERVFAIL, ...) and there is an earlier verdict to keep."""
+    if report["status"] == "failed":
+        return True
+    mx_failed = any(lk.get("type") == "MX" and lk.get("name") == report.get("domain")
+                    for lk in report.get("lookups") or [])
+    return had_verdict and mx_failed
 
 
 def finish_if_complete(factory: sessionmaker[Session], job_id: int) -> None:

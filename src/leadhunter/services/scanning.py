@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import asyncio
 from collections import OrderedDict, deque
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from leadhunter.domain.assessment import Assessment, assess, score_invalid
+from leadhunter.domain.assessment import NO_REFERRAL, Assessment, ReferralSignals, assess, score_invalid
 from leadhunter.domain.normalize import NormalizedDomain, normalize_domain
 from leadhunter.domain.provider_rules import ProviderRules, default_provider_rules
 from leadhunter.domain.report import assessment_report, failed_report, invalid_report
@@ -79,8 +79,9 @@ class Scanner:
                 allow_private=options.allow_private_targets,
             )
         self.domains = DomainScanner(self.resolver, tenant=self.tenant, dkim_selectors=options.dkim_selectors)
-        self._recent: OrderedDict[str, Assessment] = OrderedDict()
-        self._inflight: dict[str, asyncio.Task[ScanOutcome]] = {}
+        # Keyed by domain and referral signals: the same domain judged with other signals is another result.
+        self._recent: OrderedDict[tuple[str, ReferralSignals], Assessment] = OrderedDict()
+        self._inflight: dict[tuple[str, ReferralSignals], asyncio.Task[ScanOutcome]] = {}
 
     async def __aenter__(self) -> Scanner:
         await self.resolver.start()
@@ -91,46 +92,49 @@ class Scanner:
         if self.tenant is not None:
             await self.tenant.aclose()
 
-    async def scan_one(self, text: str) -> ScanOutcome:
-        """Normalize and scan one input; never raises for bad input or network trouble."""
+    async def scan_one(self, text: str, referrals: Mapping[str, ReferralSignals] | None = None) -> ScanOutcome:
+        """Normalize and scan one input; never raises for bad input or network trouble. ``referrals`` maps
+        registrable domains to what Partner Center referrals say about them (scored with the DNS facts)."""
         norm = normalize_domain(text)
         if not norm.ok or norm.domain is None:
             return ScanOutcome(norm)
-        domain = norm.domain
-        cached = self._recent.get(domain)
+        key = (norm.domain, (referrals or {}).get(norm.domain, NO_REFERRAL))
+        cached = self._recent.get(key)
         if cached is not None:
             return ScanOutcome(norm, cached)
-        running = self._inflight.get(domain)
+        running = self._inflight.get(key)
         if running is not None:
             shared = await asyncio.shield(running)
             return ScanOutcome(norm, shared.assessment, shared.error)
-        task = asyncio.ensure_future(self._scan_domain(norm))
-        self._inflight[domain] = task
+        task = asyncio.ensure_future(self._scan_domain(norm, key[1]))
+        self._inflight[key] = task
         try:
             return await task
         finally:
-            del self._inflight[domain]
+            del self._inflight[key]
 
-    async def _scan_domain(self, norm: NormalizedDomain) -> ScanOutcome:
+    async def _scan_domain(self, norm: NormalizedDomain, referral: ReferralSignals) -> ScanOutcome:
         assert norm.domain is not None
         try:
             facts = await self.domains.scan(norm.domain)
-            result = assess(facts, self.options.provider_rules, self.options.scoring_rules)
+            result = assess(facts, self.options.provider_rules, self.options.scoring_rules, referral)
         # The batch boundary: a defect hit by one domain's data must not stop the other 9,999;
         # it is reported on that domain's line with its type, and the run goes on.
         except Exception as exc:  # noqa: BLE001
             return ScanOutcome(norm, error=f"scan failed: {type(exc).__name__}: {exc}")
-        self._recent[norm.domain] = result
+        self._recent[(norm.domain, referral)] = result
         if len(self._recent) > _RECENT:
             self._recent.popitem(last=False)
         return ScanOutcome(norm, result)
 
-    async def scan_stream(self, inputs: Iterable[str]) -> AsyncIterator[ScanOutcome]:
-        """Yield one outcome per input, in input order, with at most ``options.window`` in flight."""
+    async def scan_stream(self, inputs: Iterable[str],
+                          referrals: Mapping[str, ReferralSignals] | None = None) -> AsyncIterator[ScanOutcome]:
+        """Yield one outcome per input, in input order, with at most ``options.window`` in flight
+        (``referrals`` as for :meth:`scan_one`)."""
         window: deque[asyncio.Task[ScanOutcome]] = deque()
         try:
             for text in inputs:
-                window.append(asyncio.ensure_future(self.scan_one(text)))
+                window.append(asyncio.ensure_future(self.scan_one(text, referrals)))
                 while len(window) >= self.options.window:
                     yield await window.popleft()
             while window:
