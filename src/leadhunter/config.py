@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_SELECTORS = "selector1,selector2,google,default,k1,s1,s2"
@@ -45,6 +45,42 @@ class Settings(BaseSettings):
     allow_public_without_auth: bool = Field(False, description="Serve a public address with auth off")
     webhook_rate_per_minute: int = Field(600, ge=1, description="Webhook requests per key per minute")
     max_upload_mb: int = Field(20, ge=1, le=500, description="Largest import file accepted")
+    # Partner Center referrals: off by default, and while off nothing calls Partner Center or Entra.
+    partner_center_enabled: bool = Field(False, description="Sync referrals from Partner Center")
+    partner_center_base_url: str = Field("https://api.partner.microsoft.com", description="Referrals API host")
+    partner_center_authority: str = Field("https://login.microsoftonline.com", description="Entra authority host")
+    partner_center_client_id: str = Field("", description="Entra app (public client) id used for device-code sign-in")
+    partner_center_tenant: str = Field("organizations", description="Entra tenant (GUID or domain) to sign in to")
+    partner_center_token_cache: Path | None = Field(
+        None, description="MSAL token cache file (owner-only); default data_dir/partner-center-token.json")
+    partner_center_status_filter: str = Field(
+        "", description="Comma-separated referral statuses to sync (New,Active,Closed); empty = all")
+    partner_center_page_size: int = Field(100, ge=1, le=1000, description="Referrals per page ($top)")
+    partner_center_sync_interval: float = Field(
+        600.0, ge=5, description="Seconds between scheduled syncs (production 600; 30 suits development)")
+    partner_center_rate_per_second: float = Field(5.0, gt=0, description="Client-side request rate limit")
+    partner_center_overlap_seconds: float = Field(
+        900.0, ge=0, description="Incremental sync re-reads this much before the last watermark")
+    partner_center_ca_file: str | None = Field(None, description="CA bundle for Partner Center and Entra (tests)")
+    # Dynamics 365 push: off by default, and while off nothing calls Dataverse or Entra for it.
+    d365_enabled: bool = Field(False, description="Push leads to Dynamics 365 (HUNTER_D365_ENABLED)")
+    d365_org_url: str = Field("", description="Dataverse environment URL, e.g. https://contoso.crm.dynamics.com")
+    d365_authority: str = Field("https://login.microsoftonline.com", description="Entra authority host")
+    d365_tenant_id: str = Field("", description="Entra tenant (GUID) of the org")
+    d365_client_id: str = Field("", description="Entra app (confidential client) id of the application user")
+    d365_client_secret: SecretStr | None = Field(None, description="Client secret of that app")
+    d365_scope: str = Field("", description="Token scope; empty = <org URL>/.default")
+    d365_alternate_key: str = Field(
+        "auto", description="auto: ask the org; none: never use one; else the key's name (use the key on the domain)")
+    d365_column_prefix: str = Field("hnt_", description="Publisher prefix of Hunter's lead columns")
+    d365_batch_size: int = Field(100, ge=1, le=1000, description="Writes per $batch change set")
+    d365_max_concurrency: int = Field(8, ge=1, le=52, description="Requests in flight per org per worker process")
+    d365_job_chunk: int = Field(500, ge=1, le=5000, description="Leads per bulk-push task")
+    d365_retry_backoff: float = Field(30.0, gt=0, description="Wait before the 2nd push attempt; doubles after")
+    d365_lease_seconds: float = Field(
+        120.0, ge=1, description="A push in progress whose worker stopped renewing it this long is taken over")
+    d365_ca_file: str | None = Field(None, description="CA bundle for Dataverse and Entra (tests)")
+    sentry_dsn: SecretStr | None = Field(None, description="Sentry DSN; unset = Sentry off")
 
     def database(self) -> str:
         """The database URL (SQLite file in ``data_dir`` unless configured)."""
@@ -53,6 +89,14 @@ class Settings(BaseSettings):
     def broker(self) -> str:
         """The Celery broker URL (kombu's SQLAlchemy transport on SQLite unless configured)."""
         return self.broker_url or f"sqla+sqlite:///{(self.data_dir / 'broker.db').resolve()}"
+
+    def partner_center_cache_path(self) -> Path:
+        """Where the Partner Center token cache lives (``data_dir`` unless configured)."""
+        return self.partner_center_token_cache or self.data_dir / "partner-center-token.json"
+
+    def partner_center_statuses(self) -> list[str]:
+        """The referral statuses to sync (blank entries dropped; empty = all)."""
+        return [s.strip() for s in self.partner_center_status_filter.split(",") if s.strip()]
 
     def selector_list(self) -> list[str]:
         """The DKIM selectors as a list (blank entries dropped)."""

@@ -66,6 +66,7 @@ class EntraServer(LoopbackHTTPServer):
         self._tenants: dict[str, Tenant] = {}  # by tenant id (lower case)
         self._domains: dict[str, str] = {}  # domain → tenant id
         self._faults: list[_Fault] = []
+        self._auto_approve: tuple[str | None, int] | None = None  # (username, polls answered pending first)
 
     # ---- registration and switches --------------------------------------------------------------
 
@@ -142,6 +143,21 @@ class EntraServer(LoopbackHTTPServer):
             tenant = self._tenants[tenant_id]
             default = f"user@{tenant.domains[0] if tenant.domains else tenant_id}"
         self.tokens.set_device_status(user_code, "approved", tenant_id=tenant_id, username=username or default)
+
+    def auto_approve_devices(self, *, username: str | None = None, after_polls: int = 1) -> None:
+        """Approve every device sign-in by itself: the first ``after_polls`` polls get
+        ``authorization_pending``, the next one the tokens (for CLI logins that only print the code)."""
+        with self._lock:
+            self._auto_approve = (username, after_polls)
+
+    def stop_auto_approve(self) -> None:
+        """Leave device sign-ins pending again until approve_device() or decline_device()."""
+        with self._lock:
+            self._auto_approve = None
+
+    def pending_user_codes(self) -> list[str]:
+        """User codes of device sign-ins waiting for approval, oldest first."""
+        return self.tokens.pending_user_codes()
 
     def decline_device(self, user_code: str) -> None:
         """Make the next poll for `user_code` fail with `authorization_declined`."""
@@ -232,11 +248,21 @@ class EntraServer(LoopbackHTTPServer):
                     return json_reply(400, docs.tenant_not_found(segment, error="invalid_request", correlation_id=corr))
                 tenant_id = tenant.tenant_id if tenant else None
                 if endpoint == "token":
+                    self._maybe_auto_approve(request.form)
                     status, body = self.tokens.token(tenant_id, request.form, corr, base)
                 else:
                     status, body = self.tokens.device_code(tenant_id, request.form, corr)
                 return json_reply(status, body, _TOKEN_HEADERS)
         return json_reply(404, {"error": "not_found", "error_description": f"no route for {request.path}"})
+
+    def _maybe_auto_approve(self, form: dict[str, str]) -> None:
+        with self._lock:
+            auto = self._auto_approve
+        if auto is None or form.get("grant_type") != "urn:ietf:params:oauth:grant-type:device_code":
+            return
+        polled = self.tokens.note_device_poll(form.get("device_code", ""))
+        if polled is not None and polled[1] > auto[1]:
+            self.approve_device(polled[0], username=auto[0])
 
     def _discovery(self, build: _DocumentBuilder, base: str, segment: str, corr: str) -> Reply:
         issuer_tenant = docs.MULTI_TENANT_ISSUERS.get(segment.lower())

@@ -44,6 +44,7 @@ class _DeviceGrant:
     expires_at: float  # epoch seconds
     status: str = "pending"  # pending | approved | declined | redeemed
     username: str = ""
+    polls: int = 0  # token-endpoint polls seen for this code
 
 
 @dataclass
@@ -114,6 +115,20 @@ class TokenIssuer:
                 raise ValueError(f"device code {user_code} is already {grant.status}")
             grant.status, grant.username = status, username
             grant.tenant_id = tenant_id or grant.tenant_id
+
+    def pending_user_codes(self) -> list[str]:
+        """User codes of device sign-ins still waiting for the person, oldest first."""
+        with self._lock:
+            return [g.user_code for g in self._devices.values() if g.status == "pending"]
+
+    def note_device_poll(self, device_code: str) -> tuple[str, int] | None:
+        """Count one poll for ``device_code``; ``(user code, polls so far)`` while still pending, else None."""
+        with self._lock:
+            grant = next((g for g in self._devices.values() if g.device_code == device_code), None)
+            if grant is None:
+                return None
+            grant.polls += 1
+            return (grant.user_code, grant.polls) if grant.status == "pending" else None
 
     def revoke_refresh_tokens(self) -> None:
         """Make every refresh token issued so far fail with `invalid_grant` (AADSTS700082)."""

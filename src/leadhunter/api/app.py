@@ -12,7 +12,7 @@ from kombu.exceptions import OperationalError as BrokerError
 from leadhunter.api.deps import RateLimiter
 from leadhunter.api.errors import install_error_handlers
 from leadhunter.api.metrics import HTTP_LATENCY
-from leadhunter.api.routers import alerts, ingest, jobs, leads, ops
+from leadhunter.api.routers import alerts, d365, ingest, jobs, leads, ops, referrals, web
 from leadhunter.config import Settings
 from leadhunter.runtime import session_factory
 
@@ -53,7 +53,8 @@ def create_app(settings: Settings | None = None, *, dispatch: Dispatch | None = 
     app.state.broker_probe = broker_probe or broker_probe_for(settings.broker())
     app.state.rate_limiter = RateLimiter()
     install_error_handlers(app)
-    for router in (leads.router, jobs.router, ingest.router, alerts.router, ops.router):
+    for router in (leads.router, jobs.router, ingest.router, alerts.router, ops.router, referrals.router, d365.router,
+                   web.router):
         app.include_router(router)
 
     @app.middleware("http")

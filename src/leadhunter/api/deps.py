@@ -1,4 +1,5 @@
-"""Request dependencies as ``Annotated`` aliases: settings, a database session, the caller's identity."""
+"""Request dependencies as ``Annotated`` aliases: settings, a database session, the caller's identity, and the
+input types every router shares (database ids, page numbers, text the database can store)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,10 @@ import time
 from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Query, Request
+from pydantic import AfterValidator, GetJsonSchemaHandler
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema
 from sqlalchemy.orm import Session, sessionmaker
 
 from leadhunter.api.errors import ApiError
@@ -31,6 +35,43 @@ def get_session(request: Request) -> Iterator[Session]:
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 SessionDep = Annotated[Session, Depends(get_session)]
+
+MAX_DB_ID = 2**63 - 1
+"""Largest id a row can have (PostgreSQL BIGINT, SQLite INTEGER). A larger number in a path is refused with a
+422 instead of reaching the driver, which fails on it (overflow) rather than finding nothing."""
+
+MAX_PAGE = 10_000_000
+"""Largest page number: far beyond any real list (100,000 leads at one per page end on page 100,000), and
+small enough that ``(page - 1) * page_size`` stays a 64-bit OFFSET on both databases."""
+
+DbId = Annotated[int, Path(ge=1, le=MAX_DB_ID, description="Row id (1 to 2^63-1)")]
+PageDep = Annotated[int, Query(ge=1, le=MAX_PAGE, description="Page number, from 1")]
+
+
+def _storable(text: str) -> str:
+    """Refuse text the database cannot hold: PostgreSQL rejects NUL in text and JSONB, and a lone surrogate
+    (possible after JSON ``\\ud800`` escapes) cannot be encoded as UTF-8 for either database or the reply."""
+    if "\x00" in text:
+        raise ValueError("must not contain NUL (U+0000) characters")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("must be valid Unicode text (no lone surrogate code points)") from None
+    return text
+
+
+class _NoNulInSchema:
+    """Adds the NUL rule to the OpenAPI schema, so clients (and schemathesis) see it; lone surrogates cannot be
+    written in a JSON Schema pattern and stay a validation-only rule."""
+
+    def __get_pydantic_json_schema__(self, schema: CoreSchema, handler: GetJsonSchemaHandler) -> JsonSchemaValue:
+        out = handler(schema)
+        out["pattern"] = "^[^\\u0000]*$"
+        return out
+
+
+Text = Annotated[str, AfterValidator(_storable), _NoNulInSchema()]
+"""A string from a request (query, path or JSON body) that the database can store and the reply can echo."""
 
 
 def auth_required(settings: Settings) -> bool:

@@ -3,11 +3,13 @@ that maps service errors to HTTP statuses."""
 
 from __future__ import annotations
 
+from http import HTTPStatus
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from leadhunter.services.scan_jobs import JobNotFoundError
@@ -27,6 +29,39 @@ ERROR_TABLE: dict[type[Exception], tuple[int, str]] = {
     JobNotFoundError: (404, "job_not_found"),
     ImportFileError: (422, "bad_import_file"),
 }
+
+
+class ErrorInfo(BaseModel):
+    """What went wrong: a stable machine ``code``, a ``message`` for people, and optional ``details``
+    (for 422s a list of ``{"field", "reason"}``)."""
+
+    code: str
+    message: str
+    details: Any = None
+
+
+class ErrorBody(BaseModel):
+    """The one error shape, documented in the OpenAPI schema for every error status a route can answer."""
+
+    error: ErrorInfo
+
+
+_ERROR_DESCRIPTIONS = {
+    400: "The request body could not be parsed (e.g. not UTF-8, or a broken multipart form)",
+    401: "A valid API key is required",
+    404: "No such resource",
+    413: "The upload is too large",
+    422: "Invalid input: ``details`` say which field and why",
+    429: "This API key spent its requests for this minute",
+}
+
+
+def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` entries for these error statuses, all with :class:`ErrorBody` (pass to a router or
+    a route so the schema lists what the route really answers; a 422 entry replaces FastAPI's default one,
+    whose shape this API does not use)."""
+    return {status: {"model": ErrorBody, "description": _ERROR_DESCRIPTIONS.get(status, HTTPStatus(status).phrase)}
+            for status in statuses}
 
 
 def error_body(code: str, message: str, details: Any = None) -> dict[str, Any]:
@@ -51,7 +86,8 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
-        code = {404: "not_found", 405: "method_not_allowed", 401: "unauthorized"}.get(exc.status_code, "http_error")
+        code = {400: "bad_request", 404: "not_found", 405: "method_not_allowed",
+                401: "unauthorized"}.get(exc.status_code, "http_error")
         return JSONResponse(error_body(code, str(exc.detail)), status_code=exc.status_code,
                             headers=getattr(exc, "headers", None))
 
@@ -60,3 +96,31 @@ def install_error_handlers(app: FastAPI) -> None:
             return JSONResponse(error_body(code, str(exc)), status_code=status)
 
         app.add_exception_handler(error_type, handler)
+    _document_unparsable_bodies(app)
+
+
+def _document_unparsable_bodies(app: FastAPI) -> None:
+    """List the 400 on every operation that takes a body. FastAPI answers it itself, before any route code
+    runs, when a body cannot be parsed at all (not UTF-8, a broken multipart form), so it is added here once
+    rather than left for each route to remember."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        schema = build()  # FastAPI's schema, which it caches in app.openapi_schema: edited in place below
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        if "ErrorBody" not in components:
+            body = ErrorBody.model_json_schema(ref_template="#/components/schemas/{model}")
+            components.update(body.pop("$defs", {}))
+            components["ErrorBody"] = body
+        for operations in schema.get("paths", {}).values():
+            for operation in operations.values():
+                if "requestBody" in operation:
+                    operation["responses"].setdefault("400", {
+                        "description": _ERROR_DESCRIPTIONS[400],
+                        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}},
+                    })
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]  # FastAPI's documented way to extend the schema

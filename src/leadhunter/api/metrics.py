@@ -7,6 +7,7 @@ from prometheus_client import CollectorRegistry, Gauge, Histogram
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from leadhunter.api.d365_metrics import D365_METRICS
 from leadhunter.db.models import MetricCounter, Scan, ScanJob
 
 REGISTRY = CollectorRegistry(auto_describe=True)
@@ -19,6 +20,7 @@ LOOKUPS = Gauge("hunter_dns_lookups_total", "DNS lookups made by workers, by out
 JOBS = Gauge("hunter_scan_jobs", "Scan jobs by status", ["status"], registry=REGISTRY)
 JOB_SECONDS = Gauge("hunter_scan_job_duration_seconds", "Duration of the last 100 finished jobs in seconds (p50, max)",
                     ["stat"], registry=REGISTRY)
+REGISTRY.register(D365_METRICS)  # d365_push_total, d365_push_fail_total{category}, d365_push_duration_seconds
 
 
 def refresh_from_database(session: Session) -> None:
@@ -27,6 +29,7 @@ def refresh_from_database(session: Session) -> None:
         SCANS.labels(status).set(count)
     for status, count in session.execute(select(ScanJob.status, func.count()).group_by(ScanJob.status)):
         JOBS.labels(status).set(count)
+    D365_METRICS.refresh(session)
     for name, label, value in session.execute(select(MetricCounter.name, MetricCounter.label, MetricCounter.value)):
         if name == "dns_lookups":
             LOOKUPS.labels(label).set(value)

@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from leadhunter.db.d365_repo import NEVER_PUSHED, LeadD365
 from leadhunter.db.models import Company
+from leadhunter.db.referrals_repo import LeadReferrals
 from leadhunter.domain.scoring_rules import default_scoring_rules
 
 
@@ -18,9 +20,12 @@ def _category(company: Company) -> tuple[str | None, str | None, str | None]:
     return (row.name, row.label, row.action) if row else (None, None, None)
 
 
-def lead_json(company: Company, tags: list[str]) -> dict[str, Any]:
-    """One lead in the list."""
+def lead_json(company: Company, tags: list[str], referrals: LeadReferrals | None = None,
+              d365: LeadD365 | None = None) -> dict[str, Any]:
+    """One lead in the list; ``referrals`` summarises its Partner Center referrals (None: it has none), ``d365``
+    its Dynamics 365 push state (None: never pushed)."""
     name, label, action = _category(company)
+    d365 = d365 or NEVER_PUSHED
     return {
         "id": company.id,
         "domain": company.domain,
@@ -43,6 +48,17 @@ def lead_json(company: Company, tags: list[str]) -> dict[str, Any]:
         "scanned_at": _iso(company.scanned_at),
         "created_at": _iso(company.created_at),
         "tags": tags,
+        "referral_type": referrals.lead_type if referrals else None,
+        "referral_count": referrals.count if referrals else 0,
+        "referral_link_status": "linked" if referrals else None,
+        "d365_status": d365.status,  # not_synced / queued / in_progress / synced / error
+        "d365_lead_id": d365.lead_id,
+        "d365_url": d365.url,
+        "d365_error": d365.error,
+        "d365_error_category": d365.error_category,  # auth / throttled / validation / unavailable / unknown
+        "d365_attempts": d365.attempts,
+        "d365_pushed_at": _iso(d365.pushed_at),
+        "d365_synced_at": _iso(d365.synced_at),
     }
 
 
@@ -52,6 +68,17 @@ EXPORT_COLUMNS: list[tuple[str, str]] = [
     ("gateway", "gateway"), ("hosting", "hosting_label"), ("confidence", "confidence"), ("tenant_id", "tenant_id"),
     ("dmarc", "dmarc_policy"), ("scan_status", "scan_status"), ("scanned_at", "scanned_at"),
 ]
+
+
+def segment_rule_json(rule: int | None) -> dict[str, Any] | None:
+    """The segment rule row ``rule`` of the scoring rules: its segment and condition (``providers`` None =
+    any provider, scores inclusive), so a screen can say why a lead landed in its segment."""
+    row = next((s for s in default_scoring_rules().segments if s.rule == rule), None) if rule else None
+    if row is None:
+        return None
+    return {"rule": row.rule, "segment": row.segment,
+            "providers": sorted(row.when.providers) if row.when.providers is not None else None,
+            "score_min": row.when.score_min, "score_max": row.when.score_max}
 
 
 def export_row(company: Company) -> list[object]:

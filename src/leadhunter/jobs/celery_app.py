@@ -17,7 +17,8 @@ def create_celery(settings: Settings) -> Celery:
     broker = settings.broker()
     if broker.startswith("sqla+sqlite"):
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-    app = Celery("hunter", broker=broker, include=["leadhunter.jobs.tasks"])
+    app = Celery("hunter", broker=broker, include=["leadhunter.jobs.tasks", "leadhunter.jobs.referral_tasks",
+                                                     "leadhunter.jobs.d365_tasks"])
     app.conf.update(
         task_serializer="json",
         accept_content=["json"],

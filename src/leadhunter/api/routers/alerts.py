@@ -8,12 +8,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from sqlalchemy import select
 
-from leadhunter.api.deps import CallerDep, SessionDep
-from leadhunter.api.errors import ApiError
+from leadhunter.api.deps import CallerDep, DbId, SessionDep
+from leadhunter.api.errors import ApiError, error_responses
 from leadhunter.db import companies_repo
 from leadhunter.db.models import Company, CompanyChange
 
-router = APIRouter(prefix="/api/alerts", tags=["alerts"])
+router = APIRouter(prefix="/api/alerts", tags=["alerts"], responses=error_responses(401, 422, 429))
 
 
 @router.get("")
@@ -29,8 +29,8 @@ def list_alerts(session: SessionDep, _: CallerDep, limit: Annotated[int, Query(g
                        "acknowledged": c.acknowledged} for c in changes]}
 
 
-@router.post("/{alert_id}/ack")
-def acknowledge(session: SessionDep, _: CallerDep, alert_id: int) -> dict[str, Any]:
+@router.post("/{alert_id}/ack", responses=error_responses(404))
+def acknowledge(session: SessionDep, _: CallerDep, alert_id: DbId) -> dict[str, Any]:
     """Mark one alert as seen."""
     change = session.get(CompanyChange, alert_id)
     if change is None or not change.alert:

@@ -7,16 +7,16 @@ from typing import Annotated, Any
 from fastapi import APIRouter, File, Request, UploadFile
 from pydantic import BaseModel, Field
 
-from leadhunter.api.deps import CallerDep, KeyCallerDep, SessionDep
+from leadhunter.api.deps import CallerDep, DbId, KeyCallerDep, SessionDep, Text
 from leadhunter.api.dispatch import dispatch_all
-from leadhunter.api.errors import ApiError
+from leadhunter.api.errors import ApiError, error_responses
 from leadhunter.db.models import Import
 from leadhunter.services.ingest import LeadInput, import_file, ingest_leads
 
-router = APIRouter(prefix="/api", tags=["ingest"])
+router = APIRouter(prefix="/api", tags=["ingest"], responses=error_responses(401, 422, 429))
 
 
-@router.post("/imports", status_code=202)
+@router.post("/imports", status_code=202, responses=error_responses(413))
 def upload(request: Request, session: SessionDep, caller: CallerDep,
            file: Annotated[UploadFile, File(description="CSV or XLSX lead list")]) -> dict[str, Any]:
     """Import a lead list: good rows queue a scan job; bad rows come back with line number and reason."""
@@ -24,20 +24,27 @@ def upload(request: Request, session: SessionDep, caller: CallerDep,
     limit = settings.max_upload_mb * 1024 * 1024
     if file.size is not None and file.size > limit:
         raise ApiError(413, "file_too_large", f"the file is over {settings.max_upload_mb} MB")
-    record, result = import_file(session, file.file, file.filename or "upload", max_bytes=limit,
+    record, result = import_file(session, file.file, _display_name(file.filename), max_bytes=limit,
                                  requested_by=caller, chunk_size=settings.scan_chunk_size)
     session.commit()
     queued = dispatch_all(request, result.job_id, result.chunks)
     return {**_import_json(record), "queued": queued}
 
 
-@router.get("/imports/{import_id}")
-def import_status(session: SessionDep, _: CallerDep, import_id: int) -> dict[str, Any]:
+@router.get("/imports/{import_id}", responses=error_responses(404))
+def import_status(session: SessionDep, _: CallerDep, import_id: DbId) -> dict[str, Any]:
     """Counts and row errors of one import."""
     record = session.get(Import, import_id)
     if record is None:
         raise ApiError(404, "import_not_found", f"no import {import_id}")
     return _import_json(record)
+
+
+def _display_name(filename: str | None) -> str:
+    """The upload's file name as a label: control characters dropped (a NUL cannot be stored in PostgreSQL,
+    the others only garble a screen) and lone surrogates replaced, so it can be saved and echoed back."""
+    cleaned = "".join(ch for ch in filename or "" if ch >= " " and ch != "\x7f")
+    return cleaned.encode("utf-8", "replace").decode("utf-8") or "upload"
 
 
 def _import_json(record: Import) -> dict[str, Any]:
@@ -48,10 +55,10 @@ def _import_json(record: Import) -> dict[str, Any]:
 class WebhookLead(BaseModel):
     """A lead pushed by another system."""
 
-    domain: str | None = Field(None, max_length=2048, description="Domain, website URL or e-mail")
-    website: str | None = Field(None, max_length=2048)
-    email: str | None = Field(None, max_length=320)
-    name: str | None = Field(None, max_length=300)
+    domain: Text | None = Field(None, max_length=2048, description="Domain, website URL or e-mail")
+    website: Text | None = Field(None, max_length=2048)
+    email: Text | None = Field(None, max_length=320)
+    name: Text | None = Field(None, max_length=300)
 
 
 class WebhookBody(BaseModel):

@@ -8,19 +8,20 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
-from leadhunter.api.deps import CallerDep, SessionDep
+from leadhunter.api.deps import CallerDep, DbId, SessionDep, Text
 from leadhunter.api.dispatch import dispatch_all
+from leadhunter.api.errors import error_responses
 from leadhunter.db.models import ScanJob
 from leadhunter.services import scan_jobs
 from leadhunter.services.ingest import LeadInput, ingest_leads
 
-router = APIRouter(prefix="/api", tags=["jobs"])
+router = APIRouter(prefix="/api", tags=["jobs"], responses=error_responses(401, 422, 429))
 
 
 class ScanRequest(BaseModel):
     """Domains, URLs or e-mails to add and scan."""
 
-    domains: list[str] = Field(..., min_length=1, max_length=100_000)
+    domains: list[Text] = Field(..., min_length=1, max_length=100_000)
 
 
 @router.post("/scans", status_code=202)
@@ -40,14 +41,14 @@ def recent_jobs(session: SessionDep, _: CallerDep, limit: int = 20) -> dict[str,
     return {"items": [scan_jobs.progress(session, i).as_dict() for i in ids]}
 
 
-@router.get("/jobs/{job_id}")
-def job_progress(session: SessionDep, _: CallerDep, job_id: int) -> dict[str, Any]:
+@router.get("/jobs/{job_id}", responses=error_responses(404))
+def job_progress(session: SessionDep, _: CallerDep, job_id: DbId) -> dict[str, Any]:
     """Total, done, ok, partial, failed, cancelled and the state of one job."""
     return scan_jobs.progress(session, job_id).as_dict()
 
 
-@router.post("/jobs/{job_id}/cancel")
-def cancel(session: SessionDep, _: CallerDep, job_id: int) -> dict[str, Any]:
+@router.post("/jobs/{job_id}/cancel", responses=error_responses(404))
+def cancel(session: SessionDep, _: CallerDep, job_id: DbId) -> dict[str, Any]:
     """Cancel a job: pending domains are dropped, finished results kept."""
     scan_jobs.cancel_job(session, job_id)
     session.commit()

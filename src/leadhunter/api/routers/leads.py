@@ -8,35 +8,40 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from leadhunter.api.deps import CallerDep, SessionDep
+from leadhunter.api.deps import CallerDep, PageDep, SessionDep, Text
 from leadhunter.api.dispatch import dispatch_all
-from leadhunter.api.errors import ApiError
-from leadhunter.api.serialize import EXPORT_COLUMNS, export_row, lead_json
-from leadhunter.db import companies_repo, leads_repo
-from leadhunter.db.models import Company
+from leadhunter.api.errors import ApiError, error_responses
+from leadhunter.api.serialize import EXPORT_COLUMNS, export_row, lead_json, segment_rule_json
+from leadhunter.db import companies_repo, d365_repo, leads_repo, referrals_repo
+from leadhunter.db.models import Company, Tag
 from leadhunter.domain.normalize import normalize_domain
 from leadhunter.services import scan_jobs
 from leadhunter.services.export_writer import csv_chunks, xlsx_chunks
 from leadhunter.services.ingest import LeadInput, ingest_leads
 
-router = APIRouter(prefix="/api/leads", tags=["leads"])
+router = APIRouter(prefix="/api/leads", tags=["leads"], responses=error_responses(401, 422, 429))
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 class LeadFilterParams(BaseModel):
     """Filters shared by the list and the export (repeat a parameter for several values)."""
 
-    segment: list[str] = Field(default_factory=list)
-    provider: list[str] = Field(default_factory=list)
-    gateway: list[str] = Field(default_factory=list)
-    category: list[str] = Field(default_factory=list)
-    tag: list[str] = Field(default_factory=list)
+    segment: list[Text] = Field(default_factory=list)
+    provider: list[Text] = Field(default_factory=list)
+    gateway: list[Text] = Field(default_factory=list)
+    category: list[Text] = Field(default_factory=list)
+    tag: list[Text] = Field(default_factory=list)
     score_min: int | None = Field(None, ge=0, le=100)
     score_max: int | None = Field(None, ge=0, le=100)
-    q: str | None = Field(None, max_length=200, description="Search in domain and company name")
+    q: Text | None = Field(None, max_length=200, description="Search in domain and company name")
     sort: str = Field("default", description="default (category, score desc, domain) or a column name")
     order: Literal["asc", "desc"] = "asc"
+    referral_type: list[Literal["co-sell", "marketplace", "solution-provider", "any", "none"]] = Field(
+        default_factory=list, description="Partner Center referral type; any / none: with / without a referral")
+    d365_status: list[Literal["not_synced", "queued", "in_progress", "synced", "error"]] = Field(
+        default_factory=list, description="Dynamics 365 push state (not_synced includes leads never pushed)")
 
     def to_filter(self) -> leads_repo.LeadFilter:
         if self.sort != "default" and self.sort not in leads_repo.SORTABLE:
@@ -48,7 +53,8 @@ class LeadFilterParams(BaseModel):
         return leads_repo.LeadFilter(
             segments=tuple(self.segment), providers=tuple(self.provider), gateways=tuple(self.gateway),
             categories=tuple(self.category), tags=tuple(self.tag), score_min=self.score_min,
-            score_max=self.score_max, search=self.q or None,
+            score_max=self.score_max, search=self.q or None, referral_types=tuple(self.referral_type),
+            d365_statuses=tuple(self.d365_status),
         )
 
 
@@ -58,26 +64,29 @@ FilterDep = Annotated[LeadFilterParams, Query()]
 class NewLead(BaseModel):
     """A lead typed in: a domain, URL or e-mail, and optionally the company name."""
 
-    domain: str = Field(..., min_length=1, max_length=2048)
-    name: str | None = Field(None, max_length=300)
+    domain: Text = Field(..., min_length=1, max_length=2048)
+    name: Text | None = Field(None, max_length=300)
 
 
 class RescanRequest(BaseModel):
     """Domains to rescan (as stored or as typed)."""
 
-    domains: list[str] = Field(..., min_length=1, max_length=100_000)
+    domains: list[Text] = Field(..., min_length=1, max_length=100_000)
 
 
 @router.get("")
 def list_leads(session: SessionDep, _: CallerDep, params: FilterDep,
-               page: Annotated[int, Query(ge=1)] = 1,
+               page: PageDep = 1,
                page_size: Annotated[int, Query(ge=1, le=500)] = 50) -> dict[str, Any]:
     """A filtered, sorted page of leads with the total count."""
     rows, total = leads_repo.list_leads(session, params.to_filter(), sort=params.sort,
                                         descending=params.order == "desc", offset=(page - 1) * page_size,
                                         limit=page_size)
     tags = companies_repo.tags_of(session, [r.id for r in rows])
-    return {"items": [lead_json(r, tags[r.id]) for r in rows], "total": total, "page": page, "page_size": page_size}
+    referrals = referrals_repo.summary_for_companies(session, [r.id for r in rows])
+    d365 = d365_repo.summary_for_companies(session, [r.id for r in rows])  # the page's ids only
+    return {"items": [lead_json(r, tags[r.id], referrals.get(r.id), d365.get(r.id)) for r in rows], "total": total,
+            "page": page, "page_size": page_size}
 
 
 @router.get("/kpis")
@@ -88,7 +97,24 @@ def kpis(session: SessionDep, _: CallerDep, params: FilterDep) -> dict[str, Any]
             "categories": leads_repo.counts_by(session, flt, "category")}
 
 
-@router.get("/export")
+@router.get("/facets")
+def facets(session: SessionDep, _: CallerDep) -> dict[str, Any]:
+    """Every value of the filterable columns with its number of leads, over all leads (filter options)."""
+    everything = leads_repo.LeadFilter()
+
+    def values(column: str) -> dict[str, int]:
+        counts = leads_repo.counts_by(session, everything, column)
+        return {value: counts[value] for value in sorted(v for v in counts if v is not None)}
+
+    tags = session.execute(select(Tag.tag, func.count()).group_by(Tag.tag).order_by(Tag.tag)).all()
+    return {"segments": values("segment"), "categories": values("category"), "providers": values("provider"),
+            "gateways": values("gateway"), "tags": {tag: n for tag, n in tags}}
+
+
+@router.get("/export", response_class=StreamingResponse, responses={200: {
+    "description": "The file, streamed (CSV: UTF-8 with BOM)",
+    "content": {"text/csv": {"schema": {"type": "string"}}, XLSX_TYPE: {"schema": {"type": "string",
+                                                                                    "format": "binary"}}}}})
 def export(session: SessionDep, _: CallerDep, params: FilterDep,
            format: Annotated[Literal["csv", "xlsx"], Query()] = "csv") -> StreamingResponse:
     """The filtered list as CSV (UTF-8 with BOM) or XLSX, streamed; formula-like cells defanged."""
@@ -100,8 +126,7 @@ def export(session: SessionDep, _: CallerDep, params: FilterDep,
 
     header = [c for c, _ in EXPORT_COLUMNS]
     if format == "xlsx":
-        media = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-        return StreamingResponse(xlsx_chunks(header, rows()), media_type=media,
+        return StreamingResponse(xlsx_chunks(header, rows()), media_type=XLSX_TYPE,
                                  headers={"Content-Disposition": 'attachment; filename="hunter-leads.xlsx"'})
     return StreamingResponse(csv_chunks(header, rows()), media_type="text/csv; charset=utf-8",
                              headers={"Content-Disposition": 'attachment; filename="hunter-leads.csv"'})
@@ -140,8 +165,8 @@ def rescan(request: Request, session: SessionDep, caller: CallerDep, body: Resca
     return {"job_id": job.id, "total": job.total, "unknown": unknown, "queued": queued}
 
 
-@router.get("/{domain}")
-def lead_detail(session: SessionDep, _: CallerDep, domain: str) -> dict[str, Any]:
+@router.get("/{domain}", responses=error_responses(404))
+def lead_detail(session: SessionDep, _: CallerDep, domain: Text) -> dict[str, Any]:
     """One lead with its breakdown, evidence, latest report, scan history, changes and tags."""
     norm = normalize_domain(domain)
     company = session.scalar(select(Company).where(Company.domain == (norm.domain or domain.lower())))
@@ -149,10 +174,13 @@ def lead_detail(session: SessionDep, _: CallerDep, domain: str) -> dict[str, Any
         raise ApiError(404, "lead_not_found", f"no lead for {domain}")
     scans = companies_repo.latest_scans(session, company.id)
     return {
-        **lead_json(company, companies_repo.tags_of(session, [company.id])[company.id]),
+        **lead_json(company, companies_repo.tags_of(session, [company.id])[company.id],
+                    referrals_repo.summary_for_companies(session, [company.id]).get(company.id),
+                    d365_repo.summary_for_companies(session, [company.id]).get(company.id)),
         "breakdown": company.breakdown or [],
         "evidence": company.evidence or [],
         "report": scans[0].report if scans else None,
+        "segment_rule": segment_rule_json(scans[0].report.get("segment_rule")) if scans else None,
         "history": [{"scanned_at": s.scanned_at.isoformat(), "status": s.status, "provider": s.report.get("provider"),
                      "score": s.report.get("score"), "segment": s.report.get("segment")} for s in scans],
         "changes": [{"changed_at": c.changed_at.isoformat(), "kind": c.kind, "old": c.old, "new": c.new,
@@ -160,8 +188,8 @@ def lead_detail(session: SessionDep, _: CallerDep, domain: str) -> dict[str, Any
     }
 
 
-@router.post("/{domain}/rescan", status_code=202)
-def rescan_one(request: Request, session: SessionDep, caller: CallerDep, domain: str) -> dict[str, Any]:
+@router.post("/{domain}/rescan", status_code=202, responses=error_responses(404))
+def rescan_one(request: Request, session: SessionDep, caller: CallerDep, domain: Text) -> dict[str, Any]:
     """Rescan one lead."""
     norm = normalize_domain(domain)
     company = session.scalar(select(Company).where(Company.domain == (norm.domain or domain.lower())))

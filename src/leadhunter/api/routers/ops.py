@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, PlainTextResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
@@ -22,7 +22,8 @@ def live() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/healthz/ready")
+@router.get("/healthz/ready", responses={503: {"description": "The database or the broker is unreachable",
+                                               "content": {"application/json": {}}}})
 def ready(request: Request) -> JSONResponse:
     """Database and broker reachable (each within its own short timeout)."""
     checks: dict[str, Any] = {}
@@ -39,7 +40,7 @@ def ready(request: Request) -> JSONResponse:
                         status_code=200 if healthy else 503)
 
 
-@router.get("/metrics")
+@router.get("/metrics", response_class=PlainTextResponse)
 def metrics(request: Request) -> Response:
     """Prometheus text format: scans, lookups by outcome, job durations, HTTP latencies."""
     with request.app.state.session_factory() as session:
