@@ -193,7 +193,7 @@ def test_the_schema_documents_errors_in_the_error_shape_and_the_export_types(api
     assert spec["paths"]["/api/leads"]["get"]["parameters"][0]["schema"]["items"]["pattern"] == "^[^\\u0000]*$"
 
 
-# --- cells PostgreSQL cannot store (found while fuzzing; the import service owns them, see the report) ----
+# --- cells PostgreSQL cannot store (found while fuzzing): NULs dropped, names cut to the column ----
 
 
 @pytest.mark.parametrize(
@@ -205,13 +205,7 @@ def test_the_schema_documents_errors_in_the_error_shape_and_the_export_types(api
     ],
     ids=["nul-deep-in-csv", "name-over-300"],
 )
-def test_cells_the_database_cannot_store_never_make_a_500_or_a_partial_import(api: LiveApi, content: bytes,
-                                                                              request: pytest.FixtureRequest) -> None:
-    if api.settings.database().startswith("postgresql"):
-        # Strict: the day the import service cleans these cells, this passes and the marker must go.
-        request.applymarker(pytest.mark.xfail(strict=True, reason="the import service passes the cell through: "
-                                              "PostgreSQL refuses a NUL in text/JSONB and a name over "
-                                              "VARCHAR(300) (500); SQLite stores both"))
+def test_cells_the_database_cannot_store_never_make_a_500_or_a_partial_import(api: LiveApi, content: bytes) -> None:
     status, body = _post_multipart(api, b"list.csv", content)
     assert status in (202, 422), body
     if status == 422:

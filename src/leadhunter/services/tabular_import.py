@@ -257,15 +257,21 @@ def _make_row(line: int, values: list[str], roles: dict[str, int], headers: list
             chosen = result
             break
         refused = refused or result
-    name = cell("name") or None
+    name = cell("name")[:NAME_MAX_CHARS] or None  # the column's width; the raw payload keeps the whole cell
     if chosen is None:
         reason = refused.message if refused is not None else "no domain, website or e-mail"
         return ImportRow(line, None, None, name, email, raw, f"line {line}: {reason}")
     return ImportRow(line, chosen.domain, chosen.unicode, name, email or chosen.email, raw)
 
 
+NAME_MAX_CHARS = 300
+"""Longest company name stored (characters; ``companies.name`` is VARCHAR(300))."""
+
+
 def _clean(cell: str) -> str:
-    """Blank, or the cell with spaces trimmed (tabs and line breaks kept: they matter on export)."""
+    """Blank, or the cell with spaces trimmed (tabs and line breaks kept: they matter on export). NUL
+    characters are dropped: PostgreSQL text and JSONB cannot hold them, and no real name contains one."""
+    cell = cell.replace("\x00", "")
     if not cell.strip() or cell.strip().casefold() in _NULL_TEXT:
         return ""
     return cell.strip(" \u00a0")
