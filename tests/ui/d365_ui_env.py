@@ -115,6 +115,10 @@ def d365_ui_fixture(d365: D365Env) -> Iterator[D365Ui]:
     yield from serve(d365, Pushes(d365, d365.client()), ids)
 
 
+SYNCED_ID = "6f1e2d3c-0000-4000-8000-000000000003"
+SEEDED_ERROR = "hnt_segment: the value 'Migration' is not a valid option"
+
+
 def seed_states(env: D365Env, ids: list[int]) -> None:
     """Stored push states for the badges: ids[0] never pushed, [1] queued (after a throttled attempt),
     [2] in progress, [3] synced, [4] error (validation, 3 attempts); the rest stay unpushed."""
@@ -124,12 +128,11 @@ def seed_states(env: D365Env, ids: list[int]) -> None:
         D365LeadSync(company_id=ids[1], status="queued", attempts=1, queued_at=now, last_push_at=earlier,
                      last_error="Too many requests (429)", error_category="throttled"),
         D365LeadSync(company_id=ids[2], status="in_progress", attempts=1, queued_at=now, last_push_at=now),
-        D365LeadSync(company_id=ids[3], status="synced", attempts=1, d365_lead_id="6f1e2d3c-0000-4000-8000-000000000003",
-                     record_url="https://org.example.crm4.dynamics.com/main.aspx?pagetype=entityrecord&etn=lead"
-                                "&id=6f1e2d3c-0000-4000-8000-000000000003",
+        D365LeadSync(company_id=ids[3], status="synced", attempts=1, d365_lead_id=SYNCED_ID,
+                     record_url=f"https://org.example.crm4.dynamics.com/main.aspx?pagetype=entityrecord&etn=lead&id={SYNCED_ID}",
                      last_push_at=earlier, synced_at=earlier),
         D365LeadSync(company_id=ids[4], status="error", attempts=3, last_push_at=earlier,
-                     last_error="hnt_segment: the value 'Migration' is not a valid option", error_category="validation"),
+                     last_error=SEEDED_ERROR, error_category="validation"),
     ]
     with env.factory.begin() as session:
         session.add_all(rows)

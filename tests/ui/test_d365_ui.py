@@ -5,9 +5,6 @@ with the feature off, and both languages. Real API, real adapter, fake Entra + f
 
 from __future__ import annotations
 
-from playwright.sync_api import BrowserContext, Page, Request, expect
-
-from conftest import LAPTOP, UiServer
 from d365_ui_env import (  # noqa: F401  (fixtures)
     D365Ui,
     d365_fixture,
@@ -16,18 +13,32 @@ from d365_ui_env import (  # noqa: F401  (fixtures)
     seed_states,
     sqlite_template_fixture,
 )
-from ui_helpers import ROW, TABLE, by_testid, column, domains, modal, open_app, render_seq, wait_query, wait_render_after
+from playwright.sync_api import BrowserContext, Locator, Page, Request, expect
+from ui_helpers import (
+    ROW,
+    TABLE,
+    by_testid,
+    column,
+    domains,
+    modal,
+    open_app,
+    render_seq,
+    wait_query,
+    wait_render_after,
+)
+
+from conftest import LAPTOP, UiServer
 
 
 def cell(page: Page, domain: str, col: str = "d365") -> str:
     return f'{ROW}[data-domain="{domain}"] td[data-col="{col}"]'
 
 
-def badge(page: Page, domain: str) -> object:
+def badge(page: Page, domain: str) -> Locator:
     return page.locator(f'{cell(page, domain)} [data-testid="d365-badge"]')
 
 
-def toast(page: Page, kind: str, text: str) -> object:
+def toast(page: Page, kind: str, text: str) -> Locator:
     return page.locator(f'[data-testid="toast"][data-kind="{kind}"]', has_text=text)
 
 
@@ -41,7 +52,7 @@ def test_badges_show_every_state_the_error_reason_on_hover_and_link_the_synced_r
     seed_states(d365_ui.env, d365_ui.ids)
     open_app(page, d365_ui.url)
     expect(page.locator('th[data-col="d365"]')).to_have_text("D365")
-    states = {d: page.get_attribute(f'{cell(page, d)} [data-testid="d365-badge"]', "data-d365-status") for d in domains(page)}
+    states = {d: badge(page, d).get_attribute("data-d365-status") for d in domains(page)}
     assert states == {"lead-0000.com.tr": "not_synced", "lead-0001.com.tr": "queued", "lead-0002.com.tr": "in_progress",
                       "lead-0003.com.tr": "synced", "lead-0004.com.tr": "error", "lead-0005.com.tr": "not_synced"}
     texts = dict(zip(domains(page), column(page, "d365"), strict=True))

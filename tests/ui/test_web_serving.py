@@ -67,6 +67,12 @@ def test_scripts_never_parse_html_and_load_nothing_from_elsewhere(name: str) -> 
     assert len(source.splitlines()) <= 400, f"{name} is over 400 lines"
 
 
+def test_every_module_is_preloaded_so_imports_cost_one_round_trip() -> None:
+    html = (WEB_ROOT / "index.html").read_text("utf-8")
+    preloaded = set(re.findall(r'<link rel="modulepreload" href="/static/(js/[\w.-]+)">', html))
+    assert preloaded == {name for name in JS_FILES if name.startswith("js/") and name != "js/main.js"}
+
+
 def test_every_script_is_reachable_over_http(empty_server: UiServer) -> None:
     for name in JS_FILES:
         assert empty_server.client.get(f"/static/{name}").status_code == 200, name

@@ -201,13 +201,6 @@ def _conditions(flt: ReferralFilter, dialect: str) -> list[ColumnElement[bool]]:
     return out
 
 
-def of_company(session: Session, company_id: int) -> list[PartnerCenterReferral]:
-    """The referrals linked to a company, newest first."""
-    r = PartnerCenterReferral
-    stmt = select(r).where(r.company_id == company_id).order_by(r.pc_updated_at.desc(), r.id.desc())
-    return list(session.scalars(stmt))
-
-
 @dataclass(frozen=True, slots=True)
 class LeadReferrals:
     """What the lead list shows about a company's referrals: the strongest ``lead_type``, ``count``."""

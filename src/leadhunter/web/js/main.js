@@ -105,7 +105,6 @@ function load() {
   const wanted = { ...state };
   table.setLoading();
   setBusy(true);
-  loadKpis(wanted);
   loading = (async () => {
     try {
       const result = await api.listLeads(wanted, controller.signal);
@@ -119,6 +118,8 @@ function load() {
         return;
       }
       table.render(result, wanted, hasFilters(wanted));
+      // KPI counts scan every matching row: asked once the page is on screen, they never delay it.
+      loadKpis(wanted);
     } catch (exc) {
       if (exc.name === "AbortError" || controller !== inflight) return;
       table.renderError();
@@ -295,9 +296,11 @@ function start() {
   byTestId("alerts-open").addEventListener("click", (e) => openAlerts(e.currentTarget, { onOpenLead: showLead }));
   wireScanForm();
   table.renderHeader(state);
-  load();
-  loadFacets();
-  refreshAlertCount();
+  // Filter options and the alert badge wait for the first page: the rows are what the user came for.
+  load().then(() => {
+    loadFacets();
+    refreshAlertCount();
+  });
 }
 
 start();
