@@ -8,9 +8,11 @@ The lead search is a case-insensitive substring match, which no B-tree can seek,
 narrow index. On PostgreSQL it compares ``lower(domain_unicode)`` and ``lower(name)`` (all of Unicode),
 and those two ``lower()`` calls were over half the time of a search scanning ``ix_companies_search``
 (45 ms over 100,000 companies). ``ix_companies_search_folded`` stores both expressions, with the columns
-the search reads included, so the scan compares stored values: about twice as fast. It replaces
-``ix_companies_search`` there: kept side by side, the planner would often pick the smaller old one, since
-it does not count what ``lower()`` costs.
+the search reads included, so the scan compares stored values: about twice as fast. ``id`` leads its key
+(no search seeks it) so that new companies append at the index's right edge and its pages stay full: a
+bigger index makes the planner prefer a sequential scan of the wide rows. It replaces ``ix_companies_search``
+there: kept side by side, the planner would often pick the smaller old one, since it does not count what
+``lower()`` costs.
 
 PostgreSQL only: SQLite's search does not fold (its LIKE ignores ASCII case by itself) and keeps scanning
 ``ix_companies_search``, so this revision does nothing there. (In the models, both indexes are declared
@@ -44,8 +46,8 @@ def upgrade() -> None:
     """PostgreSQL: build the folded search index, drop the plain one it replaces."""
     if not _postgresql():
         return
-    op.create_index(FOLDED_INDEX, "companies", [sa.text("lower(domain_unicode)"), sa.text("lower(name)")],
-                    postgresql_include=["domain", "domain_unicode", "name", "category", "score", "id"])
+    op.create_index(FOLDED_INDEX, "companies", ["id", sa.text("lower(domain_unicode)"), sa.text("lower(name)")],
+                    postgresql_include=["domain", "domain_unicode", "name", "category", "score"])
     op.drop_index(PLAIN_INDEX, table_name="companies")
 
 
