@@ -436,13 +436,16 @@ def _store_bulk(session: Session, batch: list[DemoCompany]) -> None:
     ``store_report``/``apply_scan`` replayed over each company's scans."""
     rows: list[dict[str, Any]] = []
     found: list[tuple[DemoCompany, datetime, Change]] = []
+    tag_reports: dict[str, dict[str, Any] | None] = {}
     for demo in batch:
         row: dict[str, Any] = {"domain": demo.domain, "domain_unicode": demo.domain_unicode, "name": demo.name,
                                "created_at": demo.created_at, "updated_at": demo.scans[-1][0],
                                **dict.fromkeys((*_VERDICT, "tenant_id", "dmarc_policy"))}
+        tag_reports[demo.domain] = None
         for when, report in demo.scans:
             old = verdict_of({**row, "dmarc": {"policy": row["dmarc_policy"]}})
-            if report["status"] != "failed":
+            if not scan_jobs.inconclusive(report, had_verdict=row["provider"] is not None):
+                tag_reports[demo.domain] = report  # auto tags follow the last conclusive scan, as store_report's
                 found += [(demo, when, c) for c in detect_changes(old, verdict_of(report))]
                 tenant = report.get("tenant") or {}
                 row.update({k: report.get(k) for k in _VERDICT}, tenant_id=tenant.get("tenant_id"),
@@ -463,6 +466,7 @@ def _store_bulk(session: Session, batch: list[DemoCompany]) -> None:
         session.execute(insert(tables["company_changes"]), [
             {"company_id": ids[d.domain], "changed_at": when, "kind": c.kind, "old": c.old, "new": c.new,
              "detail": c.detail, "alert": c.alert} for d, when, c in found])
-    tags = [{"company_id": ids[d.domain], "tag": tag, "auto": True} for d in batch for tag in auto_tags(d.scans[-1][1])]
+    tags = [{"company_id": ids[d.domain], "tag": tag, "auto": True} for d in batch
+            for tag in auto_tags(tag_reports[d.domain] or {})]
     tags += [{"company_id": ids[d.domain], "tag": tag, "auto": False} for d in batch for tag in d.tags]
     session.execute(insert(tables["tags"]), tags)

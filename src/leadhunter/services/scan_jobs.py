@@ -171,14 +171,14 @@ def store_report(session: Session, company: Company, report: dict[str, Any], job
     old = verdict_of({"provider": company.provider, "gateway": company.gateway, "score": company.score,
                       "segment": company.segment, "category": company.category,
                       "dmarc": {"policy": company.dmarc_policy}})
-    if not _inconclusive(report, had_verdict=company.provider is not None):
+    if not inconclusive(report, had_verdict=company.provider is not None):
         changes = detect_changes(old, verdict_of(report))
         companies_repo.apply_scan(session, company, report, job_id, scanned_at, changes, auto_tags(report))
         return
     companies_repo.apply_scan(session, company, report, job_id, scanned_at, [], None, update_verdict=False)
 
 
-def _inconclusive(report: dict[str, Any], *, had_verdict: bool) -> bool:
+def inconclusive(report: dict[str, Any], *, had_verdict: bool) -> bool:
     """True when the report cannot replace the current verdict: the scan failed, or the MX lookup got no
     answer (timeout, SERVFAIL, ...) and there is an earlier verdict to keep."""
     if report["status"] == "failed":
