@@ -226,6 +226,17 @@ def test_error_toasts_are_alerts(page: Page, server: UiServer) -> None:
            ).to_be_enabled()
 
 
+def test_alert_badge_stays_hidden_until_the_count_arrives(page: Page, server: UiServer) -> None:
+    held = Held(page, "**/api/alerts")
+    open_app(page, server.url)
+    held.wait_held()
+    # A class that sets `display` once beat the `hidden` attribute: the badge showed "0" before the answer.
+    expect(by_testid(page, "alerts-count")).to_be_hidden()
+    held.release()
+    expect(by_testid(page, "alerts-count")).to_be_visible()
+    assert int(by_testid(page, "alerts-count").inner_text()) >= 3
+
+
 def test_alerts_list_opens_a_lead_and_acknowledges(page: Page, server: UiServer) -> None:
     open_app(page, server.url)
     count = by_testid(page, "alerts-count")
