@@ -13,13 +13,13 @@ Routes under `/api/data/v9.2`: `GET/POST /leads` (`$filter`, `$select`, `$top`, 
 (429 with Retry-After, 401, 5xx, slow, drop), `transient_rate` (seeded share of 503s), `latency`,
 `down` ("503" or "drop"), `fail_writes()` (one domain's writes fail, also inside batches). Every request,
 and every operation inside a batch, is recorded in `calls`; `peak_in_flight` is the most concurrent requests.
+The lead operations themselves (shared by direct requests and `$batch`) are in `dataverse_leads`.
 """
 
 from __future__ import annotations
 
 import json
 import random
-import threading
 import time
 import uuid
 from dataclasses import dataclass
@@ -34,22 +34,12 @@ from .dataverse_http import (
     BodyHTTPServer,
     below_root,
     error_reply,
-    json_answer,
-    lead_target,
     metadata_reply,
     reply_of,
     request_ids,
 )
-from .dataverse_store import (
-    HUNTER_CHOICES,
-    STANDARD_CHOICES,
-    JsonDict,
-    LeadTable,
-    ODataError,
-    etag,
-    lead_columns,
-    shape,
-)
+from .dataverse_leads import LeadOperations
+from .dataverse_store import HUNTER_CHOICES, STANDARD_CHOICES, JsonDict, LeadTable, ODataError, lead_columns
 from .entra_server import EntraServer
 from .loopback_http import LoopbackHTTPServer, RecordedRequest, Reply
 
@@ -120,9 +110,9 @@ class DataverseServer(LoopbackHTTPServer):
         columns = {k: v for k, v in lead_columns(prefix, all_choices).items() if k not in missing_columns}
         self.key_columns = (f"{prefix}domain",) if alternate_key else None
         self.table = LeadTable(columns, self.key_columns)
-        self._table_lock = threading.RLock()  # one writer at a time; a $batch holds it throughout
+        self._operations = LeadOperations(self.table, prefix, lambda: self.org_url)
+        self._table_lock = self._operations.table_lock  # shared, so a whole $batch runs with no request interleaved
         self._faults: list[_Fault] = []
-        self._failing_domains: dict[str, tuple[int, int | None]] = {}  # domain → (status, remaining)
         self._random = random.Random(seed)
         self.transient_rate = 0.0  # share of requests answered 503 (after auth), drawn from the seeded RNG
         self.latency = 0.0  # seconds every request waits before it is handled
@@ -166,13 +156,12 @@ class DataverseServer(LoopbackHTTPServer):
         """Remove every fault switch, item failure, transient rate, latency and down state."""
         with self._lock:
             self._faults.clear()
-            self._failing_domains.clear()
+        self._operations.clear_failures()
         self.transient_rate, self.latency, self.down = 0.0, 0.0, None
 
     def fail_writes(self, domain: str, status: int = 500, *, times: int | None = None) -> None:
         """Make writes to the lead of `domain` answer `status` (direct or inside a batch), `times` times."""
-        with self._lock:
-            self._failing_domains[domain.lower()] = (status, times)
+        self._operations.fail_writes(domain, status, times)
 
     def add_lead(self, **columns: Any) -> str:
         """Insert a lead as a salesperson would (no validation of Hunter's rules); returns its id."""
@@ -279,116 +268,10 @@ class DataverseServer(LoopbackHTTPServer):
         if path.startswith("/EntityDefinitions("):
             return metadata_reply(method, path, self.table.columns, self.key_columns, self.prefix)
         try:
-            response = self._execute(method, path, query, headers, body)
+            response = self._operations.execute(method, path, query, headers, body)
         except ODataError as failure:
             return error_reply(failure.status, failure.code, failure.message)
         return reply_of(response)
-
-    # ---- operations (direct or inside a batch) --------------------------------------------------
-
-    def _execute(
-        self, method: str, path: str, query: dict[str, str], headers: dict[str, str], body: bytes
-    ) -> InnerResponse:
-        """Run one lead operation under the table lock; raises ODataError for error answers."""
-        target = lead_target(path)
-        try:
-            document = json.loads(body) if body.strip() else {}
-        except ValueError:
-            raise ODataError(400, "0x80060888", "The request body is not valid JSON.") from None
-        with self._table_lock:
-            if target is None:
-                if path != "/leads":
-                    raise ODataError(404, "0x80060888", f"Resource not found for the segment '{path.strip('/')}'.")
-                if method == "GET":
-                    if "$skip" in query:
-                        raise ODataError(400, "0x80060888", "Skip Clause is not supported in CRM")
-                    top = int(query["$top"]) if "$top" in query else None
-                    rows = self.table.query(query.get("$filter"), query.get("$orderby"), top)
-                    value = [shape(row, query.get("$select")) for row in rows]
-                    context = f"{self.org_url}{API_ROOT}/$metadata#leads"
-                    return json_answer(200, {"@odata.context": context, "value": value})
-                if method == "POST":
-                    self._maybe_fail(document.get(f"{self.prefix}domain"))
-                    return self._written(self.table.create(document), True, headers, query)
-                raise ODataError(405, "0x80060888", f"{method} is not supported on the leads collection.")
-            return self._on_row(method, target, query, headers, document)
-
-    def _on_row(
-        self, method: str, target: tuple[str, str], query: dict[str, str], headers: dict[str, str], body: JsonDict
-    ) -> InnerResponse:
-        column, value = target
-        if column == "leadid":
-            row = self.table.get(value)
-        elif self.key_columns == (column,):
-            row = self.table.find_by_key({column: value})
-        else:
-            raise ODataError(400, "0x80060888", "The key in the request URI is not valid for resource "
-                               "'Microsoft.Dynamics.CRM.lead'. Ensure that the names and number of key properties "
-                               "match the declared keys for the resource 'Microsoft.Dynamics.CRM.lead'.")  # fmt: skip
-        missing = ODataError(404, "0x80040217", f"lead With Id = {value} Does Not Exist")
-        if method == "GET":
-            if row is None:
-                raise missing
-            return json_answer(200, shape(row, query.get("$select")), {"ETag": etag(row)})
-        if method == "DELETE":
-            if row is None:
-                raise missing
-            self.table.delete(row["leadid"])
-            return InnerResponse(204, "No Content")
-        if method != "PATCH":
-            raise ODataError(405, "0x80060888", f"{method} is not supported on a lead.")
-        if_match, if_none = headers.get("if-match"), headers.get("if-none-match")
-        if if_none == "*" and row is not None:
-            raise ODataError(412, "0x80040237", "A record with matching key values already exists.")
-        if if_match is not None and row is None:
-            raise missing
-        if if_match not in (None, "*") and row is not None and if_match != etag(row):
-            raise ODataError(412, "", "The version of the existing record doesn't match the RowVersion property "
-                                        "provided.")  # fmt: skip
-        if row is not None:
-            self._maybe_fail(row.get(f"{self.prefix}domain"))
-        else:
-            self._maybe_fail(body.get(f"{self.prefix}domain", value if column != "leadid" else None))
-        if row is not None:
-            changes = {k: v for k, v in body.items() if k not in (self.key_columns or ()) and k != "leadid"}
-            return self._written(self.table.update(row["leadid"], changes), False, headers, query, target)
-        if column == "leadid":
-            return self._written(self.table.create(body, lead_id=value), True, headers, query, target)
-        return self._written(self.table.create({column: value, **body}), True, headers, query, target)
-
-    def _maybe_fail(self, domain: object) -> None:
-        if not isinstance(domain, str):
-            return
-        with self._lock:
-            entry = self._failing_domains.get(domain.lower())
-            if entry is None:
-                return
-            status, remaining = entry
-            if remaining is not None:
-                if remaining <= 1:
-                    del self._failing_domains[domain.lower()]
-                else:
-                    self._failing_domains[domain.lower()] = (status, remaining - 1)
-        raise ODataError(status, "0x80040216" if status >= 500 else "0x80044331", f"injected failure ({status})")
-
-    def _written(
-        self,
-        row: JsonDict,
-        created: bool,
-        headers: dict[str, str],
-        query: dict[str, str],
-        target: tuple[str, str] | None = None,
-    ) -> InnerResponse:
-        # A write addressed by alternate key echoes the key form in OData-EntityId (spec §7).
-        key = f"{target[0]}='{target[1]}'" if target is not None and target[0] != "leadid" else row["leadid"]
-        entity = f"{self.org_url}{API_ROOT}/leads({key})"
-        if "return=representation" in headers.get("prefer", ""):
-            context = f"{self.org_url}{API_ROOT}/$metadata#leads/$entity"
-            body = {"@odata.context": context, **shape(row, query.get("$select"))}
-            response = json_answer(201 if created else 200, body, {"ETag": etag(row)})
-            response.headers["Preference-Applied"] = "return=representation"
-            return response
-        return InnerResponse(204, "No Content", {"OData-Version": "4.0", "OData-EntityId": entity})
 
     # ---- $batch ---------------------------------------------------------------------------------
 
@@ -433,7 +316,7 @@ class DataverseServer(LoopbackHTTPServer):
         query = {k: v[0] for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
         started = time.monotonic()
         try:
-            response = self._execute(request.method, path, query, request.headers, request.body)
+            response = self._operations.execute(request.method, path, query, request.headers, request.body)
         except ODataError as failure:
             response = InnerResponse(failure.status, HTTPStatus(failure.status).phrase,
                                      {"Content-Type": ODATA_JSON, "OData-Version": "4.0"},

@@ -8,7 +8,8 @@ whitespace and stray quotes. Internationalised names are mapped with UTS #46 (no
 
 The registrable domain ("eTLD+1") comes from the Public Suffix List bundled in ``publicsuffixlist``,
 private section included, so ``foo.blogspot.com`` and ``acme.uk.com`` are sites of their own while
-``www.acme.com.tr`` is ``acme.com.tr``. No network, no settings: pure functions over frozen data.
+``www.acme.com.tr`` is ``acme.com.tr``. No network, no settings: pure functions over frozen data (the
+lists themselves live in :mod:`leadhunter.domain.name_lists`).
 """
 
 from __future__ import annotations
@@ -17,11 +18,11 @@ import ipaddress
 import re
 from dataclasses import dataclass
 from enum import StrEnum
-from functools import cache, lru_cache
-from importlib import resources
+from functools import lru_cache
 
 import idna
-from publicsuffixlist import PublicSuffixList
+
+from leadhunter.domain.name_lists import RESERVED_TLDS, is_consumer_domain, public_suffixes
 
 __all__ = ["InvalidReason", "NormalizedDomain", "is_consumer_domain", "normalize_domain"]
 
@@ -90,15 +91,6 @@ _BAD_ASCII = re.compile(r"[^a-z0-9.\-\u0080-\U0010ffff]")
 _WHITESPACE = re.compile(r"\s+")
 _CHAR_NAMES = {" ": "a space", "_": "an underscore", ",": "a comma", "@": "an “@”", ":": "a colon"}
 
-# Special-use names (RFC 6761, 6762, 7686, 9476, ICANN's .internal, the .arpa infrastructure zone) and
-# the common "localdomain": never a customer, though .onion and .arpa are in the Public Suffix List.
-# example.com/.net/.org stay valid on purpose: they are registered names that fixtures and demos use.
-_RESERVED_TLDS = frozenset(
-    {"localhost", "local", "test", "example", "invalid", "onion", "alt", "internal", "arpa", "localdomain"}
-)
-
-_CONSUMER_DATA = "data/consumer_domains.txt"
-
 
 @dataclass(frozen=True, slots=True)
 class _Verdict:
@@ -136,25 +128,6 @@ def normalize_domain(text: str) -> NormalizedDomain:
         reason=verdict.reason,
         message=verdict.message,
     )
-
-
-def is_consumer_domain(domain: str) -> bool:
-    """True when ``domain`` (an ASCII registrable domain such as ``yahoo.co.uk``) is a personal mailbox
-    provider listed in ``data/consumer_domains.txt``, either exactly or as a family (``yahoo.*``).
-
-    Pass the registrable domain, not a host: ``mail.yahoo.com`` is not matched. Case and one trailing
-    dot are forgiven.
-    """
-    name = domain.strip().lower().removesuffix(".")
-    exact, families = _consumer_rules()
-    if name in exact:
-        return True
-    first, dot, rest = name.partition(".")
-    if not dot or first not in families:
-        return False
-    # A family matches under ICANN suffixes only: "yahoo.co.uk" is Yahoo's, "yahoo.blogspot.com" is
-    # somebody's blog.
-    return _icann_psl().publicsuffix(name, accept_unknown=False) == rest
 
 
 # --- parsing the text around the host ---------------------------------------------------------------
@@ -292,7 +265,7 @@ def _registrable_verdict(
     host: str, ascii_labels: list[str], unicode_labels: list[str], shown: str
 ) -> _Verdict:
     """Reserved names, the Public Suffix List, then the consumer list, for a well-formed ASCII host."""
-    if ascii_labels[-1] in _RESERVED_TLDS:
+    if ascii_labels[-1] in RESERVED_TLDS:
         return _bad(InvalidReason.RESERVED, f"“{shown}” is a reserved name for tests or local networks", host)
     # Every Microsoft 365 tenant gets <name>.onmicrosoft.com; it is not in the Public Suffix List, so it
     # would otherwise collapse to the one "company" onmicrosoft.com that all tenants share.
@@ -302,7 +275,7 @@ def _registrable_verdict(
         return _bad(InvalidReason.SHARED_TENANT_DOMAIN, message, host)
     # accept_unknown=False: by default the library treats any unknown last label as a TLD, which
     # would turn typos such as "acme.con" into valid-looking domains.
-    suffix = _psl().publicsuffix(host, accept_unknown=False)
+    suffix = public_suffixes().publicsuffix(host, accept_unknown=False)
     if suffix is None and len(ascii_labels) == 1:
         message = f"“{shown}” has no dot, so it is not a domain name (a company domain looks like “acme.com”)"
         return _bad(InvalidReason.NOT_A_DOMAIN, message, host)
@@ -367,37 +340,3 @@ def _shorten(text: str) -> str:
     printable = "".join(char if char.isprintable() else " " for char in text[: _MAX_SHOWN * 4])
     one_line = _WHITESPACE.sub(" ", printable).strip()
     return one_line if len(one_line) <= _MAX_SHOWN else one_line[: _MAX_SHOWN - 1] + "…"
-
-
-# --- rule data, loaded once -----------------------------------------------------------------------------
-
-
-@cache
-def _psl() -> PublicSuffixList:
-    """The bundled Public Suffix List, ICANN and private sections (parsing it takes ~40 ms).
-
-    Built on first use, not at import. Two threads racing here may each build one; the loser's copy is
-    simply dropped, and reading the list is thread-safe.
-    """
-    return PublicSuffixList()
-
-
-@cache
-def _icann_psl() -> PublicSuffixList:
-    """The ICANN section only; built the first time a consumer family such as ``yahoo.*`` is seen."""
-    return PublicSuffixList(only_icann=True)
-
-
-@cache
-def _consumer_rules() -> tuple[frozenset[str], frozenset[str]]:
-    """``(exact domains, family first labels)`` from ``data/consumer_domains.txt``."""
-    text = resources.files("leadhunter.domain").joinpath(_CONSUMER_DATA).read_text(encoding="utf-8")
-    exact: set[str] = set()
-    families: set[str] = set()
-    for line in text.splitlines():
-        entry = line.partition("#")[0].strip().lower()
-        if entry.endswith(".*"):
-            families.add(entry.removesuffix(".*"))
-        elif entry:
-            exact.add(entry)
-    return frozenset(exact), frozenset(families)

@@ -8,9 +8,9 @@ next ``token()`` fetches a fresh one. Two implementations:
   authority/client/scope, shared by the whole process through ``client_credentials_provider()``; a lock
   serialises acquisition so concurrent callers never stampede the token endpoint.
 * ``DelegatedTokenProvider`` — app+user (Partner Center Referrals): a ``PublicClientApplication`` with a
-  ``SerializableTokenCache`` persisted to a file created with mode 0600, silent acquisition (refresh
-  token) for every call, and ``login()`` running the device-code flow. It raises ``SignInRequired``
-  whenever a person has to sign in again.
+  ``SerializableTokenCache`` persisted to a file created with mode 0600 (``token_cache.TokenCacheFile``),
+  silent acquisition (refresh token) for every call, and ``login()`` running the device-code flow. It
+  raises ``SignInRequired`` whenever a person has to sign in again.
 
 MSAL is pointed at a non-Microsoft host (the tests' fake) through ``Authority`` — an https URL, a CA
 bundle for ``verify`` and ``instance_discovery=False`` — never by patching.
@@ -18,10 +18,8 @@ bundle for ``verify`` and ``instance_discovery=False`` — never by patching.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import logging
-import os
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -33,6 +31,7 @@ import msal
 import requests
 
 from .errors import AuthError, ConfigurationError, CredentialsRejected, SignInRequired, TransientError
+from .token_cache import TokenCacheFile
 
 __all__ = [
     "Authority",
@@ -258,21 +257,24 @@ class DelegatedTokenProvider:
         self.client_id = client_id
         self.authority = authority
         self.scopes = list(scopes)
-        self.cache_path = Path(cache_path)
         self.username = username
         self._lock = threading.Lock()
-        self._cache = msal.SerializableTokenCache()
-        self._cache_stamp: tuple[int, int] | None = None  # (mtime_ns, size) of the file last read
+        self._cache_file = TokenCacheFile(Path(cache_path))
         self._app: msal.PublicClientApplication | None = None
         self._force_refresh = False
         self._current: str | None = None
+
+    @property
+    def cache_path(self) -> Path:
+        """The token cache file (JSON, mode 0600)."""
+        return self._cache_file.path
 
     # ---- TokenProvider -------------------------------------------------------------------------
 
     def token(self) -> str:
         """A current token: from the cache, or redeemed with the refresh token. Raises ``SignInRequired``."""
         with self._lock:
-            self._reload_if_changed()
+            self._cache_file.reload_if_changed()
             app = self._application()
             accounts = app.get_accounts(username=self.username)
             if not accounts:
@@ -284,7 +286,7 @@ class DelegatedTokenProvider:
             except requests.RequestException as exc:
                 raise TransientError(f"token endpoint unreachable ({type(exc).__name__})") from exc
             finally:
-                self._persist()
+                self._cache_file.persist()
             token = _raise_for_result(result, what="delegated sign-in", delegated=True)
             self._force_refresh = False
             self._current = token
@@ -311,7 +313,7 @@ class DelegatedTokenProvider:
         is set. Returns the signed-in username. Raises ``SignInRequired`` when declined or expired.
         """
         with self._lock:
-            self._reload_if_changed()
+            self._cache_file.reload_if_changed()
             app = self._application()
         try:
             flow = app.initiate_device_flow(scopes=self.scopes)
@@ -332,7 +334,7 @@ class DelegatedTokenProvider:
         except requests.RequestException as exc:
             raise TransientError(f"token endpoint unreachable ({type(exc).__name__})") from exc
         with self._lock:
-            self._persist()
+            self._cache_file.persist()
             if result and "access_token" in result:
                 self._force_refresh = False
                 self._current = str(result["access_token"])
@@ -346,20 +348,18 @@ class DelegatedTokenProvider:
     def signed_in_user(self) -> str | None:
         """The username of the cached account, or None when nobody is signed in (no network)."""
         with self._lock:
-            self._reload_if_changed()
+            self._cache_file.reload_if_changed()
             accounts = self._application().get_accounts(username=self.username)
         return str(accounts[0].get("username")) if accounts else None
 
     def logout(self) -> None:
         """Forget every cached account and delete the cache file."""
         with self._lock:
-            self._reload_if_changed()
+            self._cache_file.reload_if_changed()
             app = self._application()
             for account in app.get_accounts():
                 app.remove_account(account)
-            with contextlib.suppress(FileNotFoundError):
-                self.cache_path.unlink()
-            self._cache_stamp = None
+            self._cache_file.delete()
             self._current = None
 
     # ---- internals (lock held) -----------------------------------------------------------------
@@ -368,53 +368,10 @@ class DelegatedTokenProvider:
         if self._app is None:
             try:
                 self._app = msal.PublicClientApplication(
-                    self.client_id, token_cache=self._cache, **self.authority.msal_kwargs()
+                    self.client_id, token_cache=self._cache_file.cache, **self.authority.msal_kwargs()
                 )
             except ValueError as exc:
                 raise ConfigurationError(f"unusable authority {self.authority.url}: {exc}") from exc
             except requests.RequestException as exc:
                 raise TransientError(f"authority unreachable ({type(exc).__name__})") from exc
         return self._app
-
-    def _stamp(self) -> tuple[int, int] | None:
-        try:
-            stat = self.cache_path.stat()
-        except FileNotFoundError:
-            return None
-        return stat.st_mtime_ns, stat.st_size
-
-    def _reload_if_changed(self) -> None:
-        """Re-read the file when it changed on disk (e.g. `login` ran in another process)."""
-        stamp = self._stamp()
-        if stamp == self._cache_stamp:
-            return
-        text = "{}"  # deleted elsewhere (logout): forget everything
-        if stamp is not None:
-            text = self.cache_path.read_text(encoding="utf-8") or "{}"
-        try:
-            self._cache.deserialize(text)
-        except ValueError:  # a damaged file is a lost sign-in, not a crash loop in every sync
-            log.warning("the token cache file is not valid JSON; treating it as signed out")
-            self._cache.deserialize("{}")
-        self._cache_stamp = stamp
-
-    def _persist(self) -> None:
-        """Write the cache atomically, owner-only (0600), when MSAL changed it."""
-        if not self._cache.has_state_changed:
-            return
-        self.cache_path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = self.cache_path.with_name(f".{self.cache_path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        try:
-            with os.fdopen(descriptor, "w", encoding="utf-8") as out:
-                out.write(self._cache.serialize())
-                out.flush()
-                os.fsync(out.fileno())
-            os.chmod(temporary, 0o600)  # in case the file pre-existed with wider permissions
-            os.replace(temporary, self.cache_path)
-        except BaseException:
-            with contextlib.suppress(FileNotFoundError):
-                temporary.unlink()
-            raise
-        self._cache.has_state_changed = False
-        self._cache_stamp = self._stamp()
