@@ -17,6 +17,7 @@ from leadhunter.db.engine import make_engine, make_session_factory
 from leadhunter.db.leads_repo import LeadFilter
 from leadhunter.db.migrate import upgrade
 from leadhunter.db.models import Company, Tag
+from leadhunter.db.search_text import fold
 
 GENERATED = 5000
 BASE_TIME = datetime(2025, 1, 1, tzinfo=UTC)
@@ -28,6 +29,8 @@ SPECIAL = [
     ("xn--mller-kva.example", "müller.example", "Müller AG"),
     ("acme.example", "acme.example", "ACME Corp"),
     ("ozturk.example", "ozturk.example", "ÖZTÜRK İnşaat"),
+    ("xn--rnek-gda-m4a01d.com.tr", "örnek-gıda.com.tr", "Örnek Gıda Sanayi"),
+    ("strasse.example", "strasse.example", "Große Straße KG"),
 ]
 
 
@@ -109,7 +112,7 @@ def leads_database(request: pytest.FixtureRequest, tmp_path_factory: pytest.Temp
 
 
 def matches(row: Row, flt: LeadFilter) -> bool:
-    """The reference filter (``search`` folded with Python's ``str.lower``)."""
+    """The reference filter (``search`` folded as ``leadhunter.db.search_text.fold`` documents)."""
     for values, column in ((flt.segments, "segment"), (flt.providers, "provider"), (flt.gateways, "gateway"),
                            (flt.categories, "category")):
         if values and row.get(column) not in values:
@@ -121,10 +124,10 @@ def matches(row: Row, flt: LeadFilter) -> bool:
         return False
     if flt.tags and not row.tags & set(flt.tags):
         return False
-    needle = (flt.search or "").strip().lower()
+    needle = fold((flt.search or "").strip())
     if needle:
         texts = (row.get("domain"), row.get("domain_unicode"), row.get("name"))
-        return any(needle in text.lower() for text in texts if text)
+        return any(needle in fold(text) for text in texts if text)
     return True
 
 

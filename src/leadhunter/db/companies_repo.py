@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from leadhunter.db.models import Company, CompanyChange, MetricCounter, RawLead, Scan, Tag, utcnow
+from leadhunter.db.search_text import search_text
 from leadhunter.domain.changes import Change
 
 
@@ -75,23 +76,24 @@ def company_ids(session: Session, entries: Iterable[tuple[str, str, str | None]]
                     [{"domain": d, "domain_unicode": wanted[d][0], "name": wanted[d][1]} for d in new],
                     constants={"created_at": now, "updated_at": now}, skip_duplicate="domain")
         known.update(_ids_and_names(session, new))
-    unnamed = [{"company_id": known[domain][0], "new_name": name} for domain, (_, name) in wanted.items()
-               if name and not known[domain][1]]
+    unnamed = [{"company_id": known[domain][0], "new_name": name,
+                "new_text": search_text(domain, known[domain][2], name)}
+               for domain, (_, name) in wanted.items() if name and not known[domain][1]]
     if unnamed:
         c = COMPANIES.c
         session.execute(
             update(COMPANIES).where(c.id == bindparam("company_id"), or_(c.name.is_(None), c.name == ""))
-            .values(name=bindparam("new_name"), updated_at=utcnow()),
+            .values(name=bindparam("new_name"), search_text=bindparam("new_text"), updated_at=utcnow()),
             unnamed,
         )
-    return {domain: company_id for domain, (company_id, _) in known.items()}
+    return {domain: company_id for domain, (company_id, _, _) in known.items()}
 
 
-def _ids_and_names(session: Session, domains: Sequence[str]) -> dict[str, tuple[int, str | None]]:
-    """(id, name) by domain for the known ones among ``domains``: on PostgreSQL one statement with the
+def _ids_and_names(session: Session, domains: Sequence[str]) -> dict[str, tuple[int, str | None, str]]:
+    """(id, name, Unicode domain) by domain for the known ones among ``domains``: on PostgreSQL one statement with the
     domains as a single JSON parameter (see :func:`insert_rows`), ``IN`` lists of :data:`LOOKUP_BATCH` on
     SQLite."""
-    columns = (Company.domain, Company.id, Company.name)
+    columns = (Company.domain, Company.id, Company.name, Company.domain_unicode)
     if session.get_bind().dialect.name == "postgresql":
         document = cast(bindparam("domains", json.dumps(list(domains), ensure_ascii=False), type_=Text),
                         postgresql.JSONB)
@@ -99,9 +101,9 @@ def _ids_and_names(session: Session, domains: Sequence[str]) -> dict[str, tuple[
     else:
         stmts = [select(*columns).where(Company.domain.in_(domains[start : start + LOOKUP_BATCH]))
                  for start in range(0, len(domains), LOOKUP_BATCH)]
-    found: dict[str, tuple[int, str | None]] = {}
+    found: dict[str, tuple[int, str | None, str]] = {}
     for stmt in stmts:
-        found.update((domain, (company_id, name)) for domain, company_id, name in session.execute(stmt))
+        found.update((domain, (company_id, name, shown)) for domain, company_id, name, shown in session.execute(stmt))
     return found
 
 
@@ -117,10 +119,15 @@ def insert_rows(session: Session, table: Table, rows: Sequence[Mapping[str, Any]
     row, a multi-row VALUES list a regex pass over the whole statement text, and array parameters a regex
     per element: each was most of a 100,000-row import's time on two cores.) SQLite gets one executemany,
     a loop in C. ``skip_duplicate`` names a unique column: rows whose value is taken already are skipped
-    (``ON CONFLICT DO NOTHING``) instead of failing the statement.
+    (``ON CONFLICT DO NOTHING``) instead of failing the statement. Rows for ``companies`` without a
+    ``search_text`` get theirs computed here.
     """
     if not rows:
         return
+    if table is COMPANIES and "search_text" not in rows[0]:
+        # Neither path below runs the column's Python default: the search would miss these companies.
+        rows = [{**row, "search_text": search_text(row["domain"], row.get("domain_unicode"), row.get("name"))}
+                for row in rows]
     names = list(rows[0])
     fixed = dict(constants or {})
     if session.get_bind().dialect.name == "postgresql":

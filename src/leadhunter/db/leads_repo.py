@@ -20,12 +20,13 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Boolean, ColumnElement, Select, func, literal_column, or_, select
+from sqlalchemy import Boolean, ColumnElement, Integer, Select, column, func, literal_column, select, table
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from leadhunter.db.d365_repo import d365_status_condition
 from leadhunter.db.models import Company, Tag
 from leadhunter.db.referrals_repo import referral_type_condition
+from leadhunter.db.search_text import FTS_TABLE, MIN_TRIGRAM_NEEDLE, fold, fts_phrase
 
 SORTABLE = frozenset(
     {"domain", "name", "provider", "gateway", "score", "segment", "priority", "category", "confidence",
@@ -39,6 +40,9 @@ COUNTABLE = frozenset({"segment", "category", "provider", "gateway", "confidence
 MAX_LIMIT = 1000
 """Largest page :func:`list_leads` serves (rows)."""
 
+_FTS = table(FTS_TABLE, column("rowid", Integer))
+"""SQLite's FTS5 search table (see :mod:`leadhunter.db.search_text`), as far as a query reads it."""
+
 LIKE_ESCAPE = "/"
 """Escape character of the search's LIKE patterns."""
 
@@ -51,9 +55,10 @@ class LeadFilter:
 
     Within a tuple field the values are alternatives (``segments=("Migration", "Cold")`` keeps either);
     ``tags`` keeps a company carrying at least one of the tags. ``score_min`` and ``score_max`` are
-    inclusive points (0–100) and drop companies without a score. ``search`` is a case-insensitive
-    substring of the ASCII domain, the Unicode domain or the name, surrounding blanks ignored; ``%`` and
-    ``_`` in it are literal. SQLite folds case for ASCII letters only, PostgreSQL for all of Unicode.
+    inclusive points (0–100) and drop companies without a score. ``search`` is a substring of the ASCII
+    domain, the Unicode domain or the name, surrounding blanks ignored, compared ignoring case, accents
+    and the Turkish dotted/dotless i on both databases (``muller`` finds *Müller*, ``gida`` finds *Gıda*;
+    see :mod:`leadhunter.db.search_text`); every character in it is literal (``%``, ``_``, quotes).
     """
 
     segments: tuple[str, ...] = ()
@@ -220,26 +225,18 @@ def like_pattern(needle: str) -> str:
 
 
 def _search_condition(needle: str, dialect: str) -> ColumnElement[bool]:
-    """The company's domain, Unicode domain or name contains ``needle``, ignoring case.
+    """The company's domain, Unicode domain or name contains ``needle``, ignoring case, accents and the
+    Turkish dotted/dotless i: :func:`~leadhunter.db.search_text.fold` of the needle within ``search_text``.
 
-    A substring cannot seek a B-tree, so this is always a scan, of an index narrower than the rows with
-    their JSON. ``domain`` is lowercase ASCII by construction, so it is never folded. SQLite's LIKE already
-    ignores ASCII case and its ``lower()`` folds no more, so there the columns are compared as they are
-    (``lower()`` would cost a third of the scan), scanning ``ix_companies_search``. PostgreSQL folds the
-    other two columns and the pattern with ``lower()`` (all of Unicode); ``ix_companies_search_folded``
-    stores those very expressions, so its scan compares the stored values instead of calling ``lower()``
-    twice a row. Change the terms and that index together.
+    Each database answers from a trigram index (see :mod:`leadhunter.db.search_text`): on SQLite a phrase
+    query on the FTS5 table for a needle of three characters or more, PostgreSQL's planner picks the GIN
+    index for the LIKE by itself. A shorter needle scans the column.
     """
-    pattern = like_pattern(needle)
-    if dialect == "sqlite":
-        columns = (Company.domain, Company.domain_unicode, Company.name)
-        return or_(*(column.like(pattern, escape=LIKE_ESCAPE) for column in columns))
-    lowered = func.lower(pattern)
-    return or_(
-        Company.domain.like(lowered, escape=LIKE_ESCAPE),
-        func.lower(Company.domain_unicode).like(lowered, escape=LIKE_ESCAPE),
-        func.lower(Company.name).like(lowered, escape=LIKE_ESCAPE),
-    )
+    folded = fold(needle)
+    if dialect == "sqlite" and len(folded) >= MIN_TRIGRAM_NEEDLE:
+        matches = select(_FTS.c.rowid).where(literal_column(FTS_TABLE).op("MATCH")(fts_phrase(folded)))
+        return Company.id.in_(matches)
+    return Company.search_text.like(like_pattern(folded), escape=LIKE_ESCAPE)
 
 
 def _dialect(session: Session) -> str:

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 from sqlalchemy import (
+    DDL,
     JSON,
     BigInteger,
     Boolean,
@@ -25,11 +26,13 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
-    func,
+    event,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from leadhunter.db.search_text import FTS_TABLE, PG_TRGM_INDEX, SQLITE_FTS_DDL, SQLITE_FTS_DROP, search_text
 
 # JSONB on PostgreSQL (indexable, compact), plain JSON text elsewhere.
 JsonType = JSON().with_variant(JSONB(), "postgresql")
@@ -83,6 +86,12 @@ class Base(DeclarativeBase):
     type_annotation_map: ClassVar[dict[Any, Any]] = {dict[str, Any]: JsonType, list[Any]: JsonType}
 
 
+def _default_search_text(context: Any) -> str:
+    """``search_text`` for a Core INSERT row that does not give one (per row, also in executemany)."""
+    row = context.get_current_parameters()
+    return search_text(row["domain"], row.get("domain_unicode"), row.get("name"))
+
+
 class Company(Base):
     """One company = one registrable domain, with its current scan verdict and score."""
 
@@ -92,6 +101,10 @@ class Company(Base):
     domain: Mapped[str] = mapped_column(String(253), unique=True)
     domain_unicode: Mapped[str] = mapped_column(String(253))
     name: Mapped[str | None] = mapped_column(String(300))
+    # What the lead search compares: folded domain and name (``leadhunter.db.search_text``). Filled on ORM
+    # writes by :func:`_fill_search_text`, on Core inserts that leave it out by the column default; a Core
+    # UPDATE of the name or domain must set it (``companies_repo.company_ids`` does).
+    search_text: Mapped[str] = mapped_column(Text, default=_default_search_text, server_default="")
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, onupdate=utcnow)
     # Current verdict (null until the first scan finishes).
@@ -144,12 +157,14 @@ Index("ix_companies_gateway", Company.gateway, *LEAD_ORDER, postgresql_include=I
 def include_object_for(dialect: str) -> Callable[[object, str | None, str, bool, object | None], bool]:
     """An Alembic ``include_object`` hook for a database of ``dialect`` (``"sqlite"``, ``"postgresql"``):
     leaves out the model indexes declared for another database (:func:`only_on`), which ``create_all`` and
-    the migrations never create there. Everything else is compared."""
+    the migrations never create there, and SQLite's FTS5 search tables (``search_text.FTS_TABLE``). Everything
+    else is compared."""
 
-    def include(obj: object, _name: str | None, type_: str, reflected: bool, _compare_to: object | None) -> bool:
+    def include(obj: object, name: str | None, type_: str, reflected: bool, _compare_to: object | None) -> bool:
         if type_ == "index" and not reflected and isinstance(obj, Index):
             return bool(obj.info.get("dialect", dialect) == dialect)
-        return True
+        # SQLite's FTS5 search table and its shadow tables: DDL the models make through events, not map.
+        return not (type_ == "table" and reflected and name is not None and name.startswith(FTS_TABLE))
 
     return include
 
@@ -160,24 +175,34 @@ def only_on(dialect: str, index: Index) -> Index:
     return index.ddl_if(dialect=dialect)
 
 
-# Search is a substring match, which no B-tree can seek, so a search scans one narrow index holding the
-# searched columns and the default order's instead of the wide rows with their JSON; one per database,
-# holding the terms exactly as ``leads_repo`` compares them there (change them together):
-# - SQLite compares the columns as they are (its LIKE ignores ASCII case by itself).
-# - PostgreSQL compares ``lower()`` of the Unicode domain and of the name. Stored in the index, they are read
-#   instead of computed twice a row, which was over half of a search's time: every search twice as fast.
-#   The plain columns are included too, or the planner would not consider an index-only scan. ``id`` leads
-#   the key, though no search seeks it: new companies then append to the index's right edge, which keeps its
-#   pages full (keyed on the lowered text, inserts split pages all over, and the index grew a third larger
-#   than the plain one, enough for the planner to prefer a sequential scan of the wide rows, three times
-#   slower).
-# Each exists on its own database only (``ddl_if``); Alembic does not read ``ddl_if``, so schema comparisons
-# skip them on the other database through :func:`include_object_for`.
-only_on("sqlite", Index("ix_companies_search", Company.domain_unicode, Company.name, Company.domain, Company.category,
-                        Company.score))
-only_on("postgresql", Index("ix_companies_search_folded", Company.id, func.lower(Company.domain_unicode),
-                            func.lower(Company.name),
-                            postgresql_include=["domain", "domain_unicode", "name", "category", "score"]))
+# Search: one folded column (``search_text``) and a trigram index over it on each database, as
+# ``leadhunter.db.search_text`` describes; ``leads_repo`` queries them (change them together). The SQLite side
+# is an FTS5 table with triggers, which ``create_all`` makes through DDL events (migration 0005 runs the same
+# statements); PostgreSQL's needs the ``pg_trgm`` extension.
+only_on("postgresql", Index(PG_TRGM_INDEX, Company.search_text, postgresql_using="gin",
+                            postgresql_ops={"search_text": "gin_trgm_ops"}))
+
+
+def _ddl(statement: str, dialect: str) -> DDL:
+    """``statement`` as a DDL element run on databases of ``dialect`` only."""
+    return DDL(statement).execute_if(dialect=dialect)  # type: ignore[no-untyped-call]
+
+
+event.listen(Base.metadata, "before_create", _ddl("CREATE EXTENSION IF NOT EXISTS pg_trgm", "postgresql"))
+for _statement in SQLITE_FTS_DDL:
+    event.listen(Company.__table__, "after_create", _ddl(_statement, "sqlite"))
+for _statement in SQLITE_FTS_DROP:
+    event.listen(Company.__table__, "before_drop", _ddl(_statement, "sqlite"))
+
+
+@event.listens_for(Company, "before_insert")
+@event.listens_for(Company, "before_update")
+def _fill_search_text(_mapper: object, _connection: object, company: Company) -> None:
+    """Keep ``search_text`` in step with the domain and name on every ORM insert and update (assigned only
+    when it changes, so a scan's update does not rewrite the search index)."""
+    wanted = search_text(company.domain, company.domain_unicode, company.name)
+    if company.search_text != wanted:
+        company.search_text = wanted
 
 
 class Scan(Base):

@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from leadhunter.db import companies_repo
 from leadhunter.db.models import Company, Tag
+from leadhunter.db.search_text import search_text
 from leadhunter.domain.assessment import assess
 from leadhunter.domain.changes import Change, auto_tags, detect_changes, verdict_of
 from leadhunter.domain.facts import DkimProbe, DomainFacts, SpfExpansion, TenantFacts, TenantStatus
@@ -452,6 +453,7 @@ def _store_bulk(session: Session, batch: list[DemoCompany]) -> None:
                            dmarc_policy=(report.get("dmarc") or {}).get("policy"),
                            name=row["name"] or tenant.get("brand"))
             row.update(scan_status=report["status"], scanned_at=when)
+        row["search_text"] = search_text(demo.domain, demo.domain_unicode, row["name"])
         rows.append(row)
     tables = Company.metadata.tables
     session.execute(insert(tables["companies"]), rows)

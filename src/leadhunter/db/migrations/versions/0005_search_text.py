@@ -1,0 +1,108 @@
+"""Lead search over one folded column with a trigram index: accent-, case- and dotless-i-insensitive, and
+served by an index instead of a scan of every company.
+
+Revision ID: 0005
+Revises: 0004
+Create Date: 2026-11-26
+
+Adds ``companies.search_text`` (see ``leadhunter.db.search_text``), fills it for every company in batches
+of 2,000, then indexes it: SQLite gets an FTS5 ``trigram`` table with triggers, PostgreSQL a GIN
+``gin_trgm_ops`` index (extension ``pg_trgm``, created here when missing; where the database refuses it,
+the index is skipped with a warning and the search scans the table instead). The two search indexes of
+0001/0002, which scanned the raw columns, are dropped. The folding and the DDL come from
+``leadhunter.db.search_text``, the single place both the models and this revision take them from; a
+change there that alters stored values needs a revision that refills the column.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+from leadhunter.db.search_text import PG_TRGM_INDEX, SQLITE_FTS_DDL, SQLITE_FTS_DROP, search_text
+
+revision: str = "0005"
+down_revision: str | Sequence[str] | None = "0004"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+BATCH = 2000
+"""Companies read and updated per round while filling ``search_text``."""
+
+log = logging.getLogger("alembic.runtime.migration")
+
+
+def _postgresql() -> bool:
+    """Whether this runs on PostgreSQL (also in offline ``--sql`` mode, where there is no connection)."""
+    return op.get_context().dialect.name == "postgresql"
+
+
+def _fill(bind: sa.Connection) -> None:
+    """``search_text`` for every company, keyset-paged by id."""
+    companies = sa.table("companies", sa.column("id", sa.Integer), sa.column("domain", sa.String),
+                         sa.column("domain_unicode", sa.String), sa.column("name", sa.String),
+                         sa.column("search_text", sa.Text))
+    update = (sa.update(companies).where(companies.c.id == sa.bindparam("company_id"))
+              .values(search_text=sa.bindparam("text")))
+    last = 0
+    while True:
+        rows = bind.execute(sa.select(companies.c.id, companies.c.domain, companies.c.domain_unicode,
+                                      companies.c.name).where(companies.c.id > last)
+                            .order_by(companies.c.id).limit(BATCH)).all()
+        if not rows:
+            return
+        bind.execute(update, [{"company_id": r.id, "text": search_text(r.domain, r.domain_unicode, r.name)}
+                              for r in rows])
+        last = rows[-1].id
+
+
+def _create_pg_trigram_index(bind: sa.Connection) -> None:
+    """The GIN trigram index, inside a savepoint: a database without ``pg_trgm`` keeps the migration going."""
+    savepoint = bind.begin_nested()
+    try:
+        bind.exec_driver_sql("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+        op.create_index(PG_TRGM_INDEX, "companies", ["search_text"], postgresql_using="gin",
+                        postgresql_ops={"search_text": "gin_trgm_ops"})
+    except sa.exc.DBAPIError as exc:
+        savepoint.rollback()
+        log.warning("pg_trgm is not available (%s): the lead search will scan companies instead of an index",
+                    exc.orig)
+        return
+    savepoint.commit()
+
+
+def upgrade() -> None:
+    """Add and fill ``search_text``, index it, drop the scan indexes it replaces."""
+    op.add_column("companies", sa.Column("search_text", sa.Text(), server_default="", nullable=False))
+    if op.get_context().as_sql:
+        return  # offline SQL: the column only (filling it needs the rows)
+    bind = op.get_bind()
+    _fill(bind)
+    if _postgresql():
+        op.drop_index("ix_companies_search_folded", table_name="companies")
+        _create_pg_trigram_index(bind)
+    else:
+        op.drop_index("ix_companies_search", table_name="companies")
+        for statement in SQLITE_FTS_DDL:
+            op.execute(statement)
+        op.execute("INSERT INTO companies_search(companies_search) VALUES ('rebuild')")
+
+
+def downgrade() -> None:
+    """The scan indexes of 0002 (PostgreSQL) and 0001 (SQLite) back, the column and its indexes dropped."""
+    if _postgresql():
+        op.execute(f"DROP INDEX IF EXISTS {PG_TRGM_INDEX}")
+        op.create_index("ix_companies_search_folded", "companies",
+                        ["id", sa.text("lower(domain_unicode)"), sa.text("lower(name)")],
+                        postgresql_include=["domain", "domain_unicode", "name", "category", "score"])
+    else:
+        for statement in SQLITE_FTS_DROP:
+            op.execute(statement)
+        op.create_index("ix_companies_search", "companies", ["domain_unicode", "name", "domain", "category",
+                                                             "score"])
+    # Plain ALTER (SQLite >= 3.35 has it): a batch rebuild of the table would lose the expression indexes,
+    # which SQLite cannot reflect.
+    op.execute("ALTER TABLE companies DROP COLUMN search_text")

@@ -1,0 +1,83 @@
+"""The lead search's folded text: one column both databases search, and the indexes that serve it.
+
+A salesperson types ``muller`` for *Müller GmbH*, ``gida`` for *Örnek Gıda* and ``İSTANBUL`` for
+*istanbul-lojistik.com.tr*. Neither database folds that way by itself (SQLite's LIKE ignores ASCII case
+only; PostgreSQL's ``lower()`` keeps accents and maps ``İ`` to ``i̇``), so the folding happens in Python,
+once per write: ``companies.search_text`` holds :func:`fold` of the Unicode domain, the ASCII domain when it
+differs, and the name, and the search compares :func:`fold` of the needle against it.
+
+A substring cannot seek a B-tree, so each database gets a trigram index over that one column:
+
+- SQLite: an FTS5 table with the ``trigram`` tokenizer (:data:`SQLITE_FTS_DDL`), kept current by triggers
+  on ``companies``. A needle of three or more characters is a phrase query over it (consecutive trigrams,
+  i.e. an exact substring); a shorter one scans the column.
+- PostgreSQL: a GIN ``gin_trgm_ops`` index (extension ``pg_trgm``), which serves ``LIKE '%…%'`` directly.
+  Without the extension (a managed database that refuses it) the migration skips the index and the same
+  query scans the table: correct, slower.
+
+Measured over 100,000 companies, ``bench/api_bench.py``: see the README's API table.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+SEPARATOR = "\n"
+"""Between the domain and the name in ``search_text``: no needle spans it (the search box is one line)."""
+
+FTS_TABLE = "companies_search"
+"""SQLite's FTS5 table over ``companies.search_text`` (external content: it stores only the trigram index)."""
+
+MIN_TRIGRAM_NEEDLE = 3
+"""Folded needles shorter than this (characters) cannot use a trigram index and scan ``search_text``."""
+
+PG_TRGM_INDEX = "ix_companies_search_trgm"
+"""PostgreSQL's GIN trigram index on ``companies.search_text``."""
+
+# Exactly as ``create_all`` (``leadhunter.db.models``) and migration 0005 run them; tests compare the catalogues.
+# Written out (not formatted from FTS_TABLE) so that each statement reads as the SQL it is.
+SQLITE_FTS_DDL: tuple[str, ...] = (
+    # Already folded: the tokenizer need not fold again (case_sensitive 1 skips that work).
+    "CREATE VIRTUAL TABLE companies_search USING fts5(search_text, content='companies', content_rowid='id', "
+    "tokenize='trigram case_sensitive 1')",
+    "CREATE TRIGGER companies_search_insert AFTER INSERT ON companies BEGIN "
+    "INSERT INTO companies_search(rowid, search_text) VALUES (new.id, new.search_text); END",
+    "CREATE TRIGGER companies_search_delete AFTER DELETE ON companies BEGIN "
+    "INSERT INTO companies_search(companies_search, rowid, search_text) "
+    "VALUES ('delete', old.id, old.search_text); END",
+    # Only when the text changes: a scan rewrites the score columns, never the search index.
+    "CREATE TRIGGER companies_search_update AFTER UPDATE OF search_text ON companies BEGIN "
+    "INSERT INTO companies_search(companies_search, rowid, search_text) "
+    "VALUES ('delete', old.id, old.search_text); "
+    "INSERT INTO companies_search(rowid, search_text) VALUES (new.id, new.search_text); END",
+)
+SQLITE_FTS_DROP: tuple[str, ...] = (
+    "DROP TRIGGER IF EXISTS companies_search_insert",
+    "DROP TRIGGER IF EXISTS companies_search_delete",
+    "DROP TRIGGER IF EXISTS companies_search_update",
+    "DROP TABLE IF EXISTS companies_search",
+)
+
+
+def fold(text: str) -> str:
+    """``text`` as the search compares it: accents dropped (NFKD without combining marks), Turkish dotless
+    ``ı`` read as ``i``, then case-folded (``ß`` → ``ss``). Plain ASCII only goes through ``lower()``."""
+    if text.isascii():
+        return text.lower()
+    decomposed = unicodedata.normalize("NFKD", text.replace("ı", "i"))
+    return "".join(char for char in decomposed if not unicodedata.combining(char)).casefold()
+
+
+def search_text(domain: str, domain_unicode: str | None, name: str | None) -> str:
+    """The value of ``companies.search_text`` for a company: the folded Unicode domain, the ASCII
+    (punycode) domain when it differs, and the name when there is one, joined by :data:`SEPARATOR`."""
+    shown = domain_unicode or domain
+    parts = [shown] if shown == domain else [shown, domain]
+    if name:
+        parts.append(name)
+    return fold(SEPARATOR.join(parts))
+
+
+def fts_phrase(needle: str) -> str:
+    """An FTS5 query matching ``needle`` (already folded) as one phrase: every character literal."""
+    return '"' + needle.replace('"', '""') + '"'
