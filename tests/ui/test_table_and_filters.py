@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 import openpyxl
@@ -291,3 +292,41 @@ def test_gateway_and_tag_filters(page: Page, server: UiServer) -> None:
     assert all("turkish-hosting" in tags for tags in column(page, "tags")) and domains(page)
     options = page.eval_on_selector_all('[data-testid="filter-tag"] option', "os => os.map(o => o.textContent)")
     assert "All" in options and any(o.startswith("turkish-hosting (") for o in options)
+
+
+def _list_requests(page: Page) -> list[str]:
+    """The list requests (``GET /api/leads`` with a query) the page makes from now on."""
+    seen: list[str] = []
+    page.on("request", lambda r: seen.append(r.url) if urlparse(r.url).path == "/api/leads" else None)
+    return seen
+
+
+def test_a_cold_start_asks_for_the_first_page_once(page: Page, server: UiServer) -> None:
+    """early.js asks for the first page before main.js loads; main.js takes that answer instead of asking
+    again — also for a filtered link, whose rows must be the filter's."""
+    seen = _list_requests(page)
+    open_app(page, server.url)
+    assert len(seen) == 1 and render_seq(page) == 1
+    assert domains(page) == api_domains(server)[:len(domains(page))]
+    seen.clear()
+    open_app(page, server.url, "provider=Google&sort=domain&order=desc")
+    assert len(seen) == 1 and parse_qs(urlparse(seen[0]).query)["provider"] == ["Google"]
+    assert domains(page) == api_domains(server, provider="Google", sort="domain", order="desc")[:len(domains(page))]
+
+
+def test_a_failed_early_request_falls_back_to_a_request_of_its_own(page: Page, server: UiServer) -> None:
+    answered: list[str] = []
+
+    def first_fails(route: Any) -> None:
+        if answered:
+            route.continue_()
+            return
+        answered.append(route.request.url)
+        route.fulfill(status=503, json={"error": {"code": "busy", "message": "try again", "details": None}})
+
+    page.route("**/api/leads?*", first_fails)
+    seen = _list_requests(page)
+    open_app(page, server.url)
+    assert len(seen) == 2 and answered == [seen[0]]
+    expect(page.locator('[data-testid="lead-row"]').first).to_be_visible()
+    assert domains(page) == api_domains(server)[:len(domains(page))]
