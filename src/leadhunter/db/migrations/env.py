@@ -10,7 +10,7 @@ from sqlalchemy import text
 
 from leadhunter.db import d365_models, referral_models  # noqa: F401  (their tables join Base.metadata)
 from leadhunter.db.migrate import URL_ATTRIBUTE, migration_engine
-from leadhunter.db.models import Base, UtcDateTime
+from leadhunter.db.models import Base, UtcDateTime, include_object_for
 
 config = context.config
 target_metadata = Base.metadata
@@ -43,8 +43,11 @@ def run_online() -> None:
             # Batch mode in every generated revision, whatever database it was generated against: SQLite can
             # only change a column or constraint by rebuilding the table, and the same revision files run on
             # both databases (on PostgreSQL batch operations are plain ALTERs).
+            # include_object: autogenerate must not propose dropping what the models make outside the mapped
+            # tables (SQLite's FTS5 search table) or creating the other database's indexes (``only_on``).
             context.configure(connection=connection, transactional_ddl=True, target_metadata=target_metadata,
-                              render_as_batch=True, render_item=render_item, compare_type=True)
+                              render_as_batch=True, render_item=render_item, compare_type=True,
+                              include_object=include_object_for(connection.dialect.name))
             with context.begin_transaction():
                 context.run_migrations()
                 if connection.dialect.name == "sqlite":
