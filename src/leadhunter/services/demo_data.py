@@ -1,23 +1,21 @@
 """Use case: fill an empty database with a realistic demo data set, scanned by the real rules, offline.
 
 Every company gets synthetic DNS facts (MX, TXT/SPF, DMARC, DKIM probes, autodiscover, addresses, tenant)
-shaped like what its provider really publishes; the scanner's own assessment (:func:`assess`) and report
-(:class:`ScanOutcome`) judge them, and :func:`scan_jobs.store_report` stores them with change history and
-auto tags. So every breakdown, evidence line, category and alert in the demo is a genuine output, only the
-DNS answers are made up. The catalogue (providers, hosting labels, gateways) is read from the provider rule
-file, so each of them appears. Deterministic for a seed; no network.
+shaped like what its provider really publishes (made by :mod:`leadhunter.services.demo_facts`); the scanner's
+own assessment (:func:`assess`) and report (:class:`ScanOutcome`) judge them, and
+:func:`scan_jobs.store_report` stores them with change history and auto tags. So every breakdown, evidence
+line, category and alert in the demo is a genuine output, only the DNS answers are made up. The catalogue
+(providers, hosting labels, gateways) is read from the provider rule file, so each of them appears.
+Deterministic for a seed; no network.
 """
 
 from __future__ import annotations
 
 import random
 import time
-import tomllib
-import uuid
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
-from functools import lru_cache
 from importlib import resources
 from itertools import islice
 from typing import Any
@@ -30,14 +28,16 @@ from leadhunter.db.models import Company, Tag
 from leadhunter.db.search_text import search_text
 from leadhunter.domain.assessment import assess
 from leadhunter.domain.changes import Change, auto_tags, detect_changes, verdict_of
-from leadhunter.domain.facts import DkimProbe, DomainFacts, SpfExpansion, TenantFacts, TenantStatus
-from leadhunter.domain.lookups import Lookup, Outcome
 from leadhunter.domain.normalize import normalize_domain
 from leadhunter.domain.provider_rules import parse_provider_rules
 from leadhunter.domain.scoring_rules import ScoringRules, default_scoring_rules
-from leadhunter.scanners.domain_scan import DEFAULT_DKIM_SELECTORS
 from leadhunter.services import scan_jobs
+from leadhunter.services.demo_facts import PRESETS, Catalogue, Posture, Setup, all_setups, synthetic_facts
 from leadhunter.services.scanning import ScanOutcome
+
+# The fact model is re-exported: callers (CLI, tests, benchmarks) import the demo from this one module.
+__all__ = ["DEFAULT_COMPANIES", "DEFAULT_SEED", "PRESETS", "Catalogue", "DemoCompany", "DemoSummary", "Posture",
+           "Setup", "all_setups", "generate_companies", "seed_demo", "synthetic_facts"]
 
 DEFAULT_COMPANIES = 3000
 DEFAULT_SEED = 42
@@ -72,50 +72,6 @@ _LOWER_TR = str.maketrans("Iİ", "ıi")  # Turkish casing, so "Işık" lower-cas
 
 
 @dataclass(frozen=True, slots=True)
-class Catalogue:
-    """What the provider rule file knows: mailbox providers (each with its ``mx``/``spf``/``dkim_cname``/
-    ``autodiscover`` suffixes), hosting labels and gateways (each with their MX suffixes)."""
-
-    mailbox: dict[str, dict[str, list[str]]]
-    hosting: dict[str, list[str]]
-    gateway: dict[str, list[str]]
-
-    @classmethod
-    def from_toml(cls, text: str) -> Catalogue:
-        """Read the rule file (the same text :func:`parse_provider_rules` validates)."""
-        data = tomllib.loads(text)
-        return cls({e["provider"]: e for e in data.get("mailbox", [])},
-                   {e["label"]: e["mx"] for e in data.get("hosting", [])},
-                   {e["name"]: e["mx"] for e in data.get("gateway", [])})
-
-
-@dataclass(frozen=True, slots=True)
-class Setup:
-    """How a company's mail is wired: ``kind`` mailbox / hosting / local / gateway / nomx / nullmx / mxfail;
-    ``name`` the provider, hosting label or gateway; ``behind`` a gateway's mailbox provider ("" = no clue)."""
-
-    kind: str
-    name: str = ""
-    behind: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class Posture:
-    """Mail authentication: ``spf`` valid / many (over 3 includes) / missing / invalid / toolong (over 10
-    lookups); ``dkim`` found; ``dmarc`` reject / quarantine / none / missing / invalid; ``fault`` a lookup
-    that fails ("" none, dmarc, txt, dkim, tenant) or ``failed`` for a scan that could not run."""
-
-    spf: str
-    dkim: bool
-    dmarc: str
-    fault: str = ""
-
-
-PRESETS = {"strong": Posture("valid", True, "reject"), "medium": Posture("valid", True, "missing"),
-           "weak": Posture("missing", False, "missing")}
-
-
-@dataclass(frozen=True, slots=True)
 class DemoCompany:
     """One generated company: its domain (ASCII and Unicode), name, scans as (time, report) oldest first,
     manual tags and creation time."""
@@ -137,15 +93,6 @@ class DemoSummary:
     companies: int
     scans: int = 0
     seconds: float = 0.0
-
-
-def all_setups(cat: Catalogue) -> list[Setup]:
-    """One setup per mailbox provider, hosting label and gateway (alternating what sits behind it), plus
-    self-hosted mail, no MX, null MX and a failed MX lookup."""
-    behinds = ("M365", "Google", "")
-    return ([Setup("mailbox", p) for p in cat.mailbox] + [Setup("hosting", h) for h in cat.hosting]
-            + [Setup("local")] + [Setup("gateway", g, behinds[i % 3]) for i, g in enumerate(cat.gateway)]
-            + [Setup("nomx"), Setup("nullmx"), Setup("mxfail")])
 
 
 def _pick(rng: random.Random, weights: Mapping[str, float]) -> str:
@@ -194,124 +141,6 @@ def _story(rng: random.Random, kind: str, cat: Catalogue, now: tuple[Setup, Post
     if kind == "dmarc_removed":
         return [(setup, replace(posture, dmarc="reject", fault="")), (setup, replace(posture, dmarc="missing"))]
     return [(setup, replace(posture, fault="")), (setup, replace(posture, fault="failed"))]  # failed_last
-
-
-def _mx_hosts(rng: random.Random, domain: str, setup: Setup, cat: Catalogue) -> list[str]:
-    """MX answers ("preference host") as the provider publishes them."""
-    dash, name = domain.replace(".", "-"), setup.name
-    if setup.kind == "mailbox" and name == "M365":
-        return [f"0 {dash}.mail.protection.outlook.com" if rng.random() < 0.8 else f"0 {dash}.o-v1.mx.microsoft"]
-    if setup.kind == "mailbox" and name == "Google":
-        if rng.random() < 0.3:
-            return ["1 smtp.google.com"]
-        return ["1 aspmx.l.google.com", "5 alt1.aspmx.l.google.com", "5 alt2.aspmx.l.google.com",
-                "10 alt3.aspmx.l.google.com", "10 alt4.aspmx.l.google.com"]
-    if setup.kind == "local":
-        return [f"10 {rng.choice(['mail', 'mx', 'smtp'])}.{domain}"]
-    if setup.kind == "mailbox":
-        suffix = rng.choice(cat.mailbox[name]["mx"])
-        full = suffix.startswith(("inbound-smtp.", "mx.", "aspmx."))  # already a host name
-        return [f"10 {suffix}" if full else f"10 mx.{suffix}", *([] if full else [f"20 mx2.{suffix}"])]
-    suffix = rng.choice(cat.hosting[name] if setup.kind == "hosting" else cat.gateway[name])
-    return [f"10 mx1.{suffix}", f"20 mx2.{suffix}"]
-
-
-def _spf_text(rng: random.Random, setup: Setup, posture: Posture,
-              cat: Catalogue) -> tuple[list[str], tuple[str, ...], int]:
-    """SPF records to publish, the include targets reached and the DNS lookups the record costs."""
-    provider = setup.behind if setup.kind == "gateway" else setup.name
-    includes = [cat.mailbox[provider]["spf"][0]] if provider in cat.mailbox else []
-    if setup.kind == "hosting":
-        includes.append(f"spf.{rng.choice(cat.hosting[setup.name])}")
-    if setup.kind == "gateway":
-        includes.append(f"spf.{cat.gateway[setup.name][0]}")
-    if posture.spf in ("many", "toolong"):
-        includes += ["servers.mcsv.net", "sendgrid.net", "mailgun.org", "spf.mandrillapp.com"][: 3 + len(includes)]
-    ip = f"{rng.choice([31, 46, 78, 85, 88, 94, 176, 185, 193, 212, 217])}.{rng.randint(1, 254)}.{rng.randint(0, 255)}"
-    mechanisms = " ".join(f"include:{i}" for i in includes) or f"mx a ip4:{ip}.0/24"
-    record = f"v=spf1 {mechanisms} {rng.choice(['-all', '~all'])}"
-    nested = [n for i in includes if i == "_spf.google.com" for n in _GOOGLE_NETBLOCKS]
-    lookups = len(includes) + len(nested) + (8 if posture.spf == "toolong" else 0) + (0 if includes else 2)
-    if posture.spf == "missing":
-        return [], (), 0
-    if posture.spf == "invalid" and rng.random() < 0.6:  # two records: the scanner expands neither
-        return [record, f"v=spf1 ip4:{ip}.10 ~all"], (), 0
-    if posture.spf == "invalid":
-        record = record[:-1]  # "-al": an unknown mechanism, a syntax error
-    return [record], (*includes, *nested), lookups
-
-
-_GOOGLE_NETBLOCKS = ("_netblocks.google.com", "_netblocks2.google.com", "_netblocks3.google.com")
-
-
-@lru_cache(maxsize=4096)
-def _host_ip(host: str) -> str:
-    """A stable public-looking address for a mail host (the same host gets the same address everywhere)."""
-    rng = random.Random(host)  # noqa: S311 (made-up data, not a secret; the same below)
-    return _address(rng, (40, 52, 74, 142, 185, 195, 212))
-
-
-def _address(rng: random.Random, first: Sequence[int]) -> str:
-    return f"{rng.choice(first)}.{rng.randint(1, 254)}.{rng.randint(0, 255)}.{rng.randint(2, 250)}"
-
-
-def _lookup(name: str, rtype: str, answers: Sequence[str] = (), fault: bool = False,
-            cnames: tuple[str, ...] = ()) -> Lookup:
-    if fault:
-        return Lookup(name, rtype, Outcome.TIMEOUT)
-    return Lookup(name, rtype, Outcome.OK if answers else Outcome.NXDOMAIN, tuple(answers), cnames)
-
-
-def synthetic_facts(seed: int, domain: str, setup: Setup, posture: Posture, cat: Catalogue,
-                    brand: str | None) -> DomainFacts:
-    """The facts a scan of ``domain`` would gather if it were wired as ``setup`` with ``posture``.
-    ``seed`` fixes the company's identity (tenant id, addresses, tokens) across its scans."""
-    rng = random.Random(seed)  # noqa: S311
-    tenant_id, dash = str(uuid.UUID(int=rng.getrandbits(128), version=4)), domain.replace(".", "-")
-    tenant_name = domain.split(".")[0].replace("xn--", "")[:20] + rng.choice(["", "tr", "corp", "365"])
-    provider = setup.behind if setup.kind == "gateway" else setup.name
-    hosts = _mx_hosts(rng, domain, setup, cat) if setup.kind in ("mailbox", "hosting", "gateway", "local") else []
-    mx = _lookup(domain, "MX", hosts, fault=setup.kind == "mxfail")
-    if setup.kind in ("nomx", "nullmx"):
-        mx = Lookup(domain, "MX", Outcome.OK if setup.kind == "nullmx" else Outcome.NODATA,
-                    ("0 .",) if setup.kind == "nullmx" else ())
-    spf, includes, lookups = _spf_text(rng, setup, posture, cat)
-    tokens = {"M365": f"MS=ms{rng.randint(10_000_000, 99_999_999)}",
-              "Google": f"google-site-verification={rng.getrandbits(160):040x}",
-              "Yandex": f"yandex-verification: {rng.getrandbits(64):016x}"}
-    txt = [*spf, *([tokens[provider]] if provider in tokens else [])]
-    txt += [f"facebook-domain-verification={rng.getrandbits(120):030x}"] if rng.random() < 0.2 else []
-    policy = {"invalid": "monitor", "missing": ""}.get(posture.dmarc, posture.dmarc)
-    rua = "" if posture.dmarc == "invalid" else f"; rua=mailto:dmarc@{domain}"
-    dmarc = [f"v=DMARC1; p={policy}{rua}"] if policy else []
-    key = f"v=DKIM1; k=rsa; p=MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA{rng.getrandbits(256):064x}"
-    probes = []
-    for selector in DEFAULT_DKIM_SELECTORS:
-        answers: list[str] = []
-        cnames: tuple[str, ...] = ()
-        if posture.dkim and provider == "M365" and selector in ("selector1", "selector2"):
-            cnames = (f"{selector}-{dash}._domainkey.{tenant_name}.onmicrosoft.com",)
-            answers = [key]
-        elif posture.dkim and ((provider == "Google" and selector == "google")
-                               or (provider not in ("M365", "Google") and selector == "default")):
-            answers = [key]
-        failed = posture.fault == "dkim" and selector == "s2"
-        probes.append(DkimProbe(selector, _lookup(f"{selector}._domainkey.{domain}", "TXT", answers, failed, cnames)))
-    ip = _address(rng, (31, 78, 88, 185, 212))
-    auto = ["autodiscover.outlook.com"] if provider == "M365" else []
-    tenant = TenantFacts(TenantStatus.NOT_FOUND)
-    if provider == "M365" or (setup.kind == "mailbox" and rng.random() < 0.05):
-        tenant = TenantFacts(TenantStatus.FOUND, tenant_id, rng.choice(["Managed"] * 4 + ["Federated"]), brand,
-                             rng.choice(["EU", "EU", "WW"]))
-    if posture.fault == "tenant":
-        tenant = TenantFacts(TenantStatus.FAILED, error="timeout after 5.0 s")
-    return DomainFacts(
-        domain=domain, mx=mx, txt=_lookup(domain, "TXT", txt, posture.fault == "txt"),
-        dmarc=_lookup(f"_dmarc.{domain}", "TXT", dmarc, posture.fault == "dmarc"), dkim=tuple(probes),
-        autodiscover=_lookup(f"autodiscover.{domain}", "CNAME", auto),
-        addresses=(_lookup(domain, "A", [ip]), _lookup(domain, "AAAA"),
-                   *(_lookup(host, "A", [_host_ip(host)]) for host in (h.split()[1] for h in hosts[:2]))),
-        spf=SpfExpansion(lookups_used=lookups, includes=includes), tenant=tenant)
 
 
 def _name(rng: random.Random, taken: set[str]) -> tuple[str, str | None]:
