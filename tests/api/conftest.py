@@ -1,8 +1,8 @@
 """A live API on loopback (uvicorn in a thread) with a dispatch recorder, over SQLite and over PostgreSQL.
 
 Every test that uses ``api``, ``api_settings`` or ``database_url`` runs twice: ``[sqlite]`` on a fresh file in
-its temp folder, ``[postgresql]`` on the local server (127.0.0.1:5432, or ``HUNTER_TEST_PG_ADMIN_URL`` as in
-tests/db/conftest.py). The SQLite file is a copy of one migrated per session (and xdist worker): migrating
+its temp folder, ``[postgresql]`` on the local server (127.0.0.1:5432, or ``HUNTER_TEST_PG_ADMIN_URL``: see
+tests/pg_scratch.py). The SQLite file is a copy of one migrated per session (and xdist worker): migrating
 from nothing per test was most of a test's time. PostgreSQL gets one migrated database per test module (and
 worker), emptied before each test with its id sequences restarted: creating and dropping a database per test
 costs about a second each (the drop waits for a checkpoint), emptying one costs milliseconds.
@@ -10,12 +10,10 @@ costs about a second each (the drop waits for a checkpoint), emptying one costs 
 
 from __future__ import annotations
 
-import os
 import shutil
 import socket
 import threading
 import time
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,16 +22,12 @@ import httpx
 import pytest
 import uvicorn
 from sqlalchemy import create_engine
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError
 
 from leadhunter.api.app import create_app
 from leadhunter.config import Settings
 from leadhunter.db.migrate import upgrade
-from leadhunter.runtime import session_factory
+from pg_scratch import migrated_pg_database
 
-# The same server and variable as tests/db/conftest.py (a conftest cannot import another one reliably).
-PG_ADMIN_URL = os.environ.get("HUNTER_TEST_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 BACKENDS = ["sqlite", "postgresql"]
 
 
@@ -82,30 +76,6 @@ def settings_for(data_dir: Path, database_url: str, **overrides: object) -> Sett
 # --- databases -------------------------------------------------------------------------------------------
 
 
-def pg_database() -> Iterator[str]:
-    """A new, migrated PostgreSQL database (``C`` collation, as in tests/db), dropped when the generator is
-    closed; skips the test when the server is unreachable."""
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    name = f"leadhunter_api_{uuid.uuid4().hex[:12]}"
-    try:
-        with admin.connect() as conn:
-            conn.exec_driver_sql(
-                f"CREATE DATABASE {name} TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C.UTF-8'")
-    except OperationalError as exc:
-        admin.dispose()
-        pytest.skip(f"PostgreSQL unreachable at {make_url(PG_ADMIN_URL).render_as_string()}: {exc.orig}")
-    url = make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
-    try:
-        upgrade(url)
-        yield url
-    finally:
-        # The API's engine (cached per URL by leadhunter.runtime) still pools connections to this database.
-        session_factory(url).kw["bind"].dispose()
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        admin.dispose()
-
-
 def empty_pg_database(url: str) -> None:
     """Delete every row (the schema and its migration record stay) and restart the id sequences.
 
@@ -133,8 +103,10 @@ def empty_pg_database(url: str) -> None:
 
 @pytest.fixture(scope="module")
 def pg_module_url() -> Iterator[str]:
-    """A migrated PostgreSQL database for this test module (and xdist worker), dropped afterwards."""
-    yield from pg_database()
+    """A migrated PostgreSQL database for this test module (and xdist worker), dropped afterwards; skips the
+    test when the server is unreachable."""
+    with migrated_pg_database("leadhunter_api") as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

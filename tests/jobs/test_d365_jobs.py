@@ -24,14 +24,14 @@ from typing import Any, TypeVar
 
 import pytest
 from celery import Celery
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from fakes.sentry_ingest import SentryIngest
 from leadhunter.config import Settings
 from leadhunter.db.d365_models import D365BulkJob, D365LeadSync, D365PushAudit
 from leadhunter.db.migrate import upgrade
-from leadhunter.runtime import session_factory
+from pg_scratch import migrated_pg_database
 from services.d365_env import CLIENT_ID, FAST, SECRET, TENANT_ID, D365Env, d365_fixture  # noqa: F401  (fixture)
 
 HUNTER = [sys.executable, "-m", "leadhunter.cli.main"]
@@ -40,10 +40,8 @@ FINAL = ("created", "updated", "will_retry", "error")
 T = TypeVar("T")
 
 
-def _pg_and_redis() -> bool:
+def _redis_available() -> bool:
     try:
-        with create_engine("postgresql+psycopg://postgres@127.0.0.1:5432/postgres").connect() as conn:
-            conn.execute(text("SELECT 1"))
         import redis
 
         return bool(redis.Redis(host="127.0.0.1", port=6379, socket_connect_timeout=1).ping())
@@ -60,23 +58,14 @@ def shape(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[dict[str, 
         upgrade(url)
         yield {"HUNTER_DATA_DIR": str(data), "HUNTER_DATABASE_URL": url}
         return
-    if not _pg_and_redis():
-        pytest.skip("PostgreSQL or Redis not reachable on loopback")
+    if not _redis_available():
+        pytest.skip("Redis not reachable on loopback")
     import redis
 
-    name = f"hunter_d365_jobs_{uuid.uuid4().hex[:10]}"
-    admin = create_engine("postgresql+psycopg://postgres@127.0.0.1:5432/postgres", isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
     broker = f"redis://127.0.0.1:6379/{int(uuid.uuid4().int % 15) + 1}"
     redis.Redis.from_url(broker).flushdb()
-    upgrade(url)
-    yield {"HUNTER_DATA_DIR": str(data), "HUNTER_DATABASE_URL": url, "HUNTER_BROKER_URL": broker}
-    session_factory(url).kw["bind"].dispose()
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with migrated_pg_database("hunter_d365_jobs") as url:  # skips the test when PostgreSQL is unreachable
+        yield {"HUNTER_DATA_DIR": str(data), "HUNTER_DATABASE_URL": url, "HUNTER_BROKER_URL": broker}
 
 
 @pytest.fixture

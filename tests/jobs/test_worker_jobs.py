@@ -16,19 +16,18 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import create_engine, func, select
 from sqlalchemy.orm import Session
 
 from fakes.dns_server import FakeDnsServer
 from leadhunter.db.models import Company, Scan, ScanJob
+from pg_scratch import scratch_pg_database
 
 HUNTER = [sys.executable, "-m", "leadhunter.cli.main"]
 
 
-def _pg_available() -> bool:
+def _redis_available() -> bool:
     try:
-        with create_engine("postgresql+psycopg://postgres@127.0.0.1:5432/postgres").connect() as conn:
-            conn.execute(text("SELECT 1"))
         import redis
 
         return bool(redis.Redis(host="127.0.0.1", port=6379, socket_connect_timeout=1).ping())
@@ -46,21 +45,15 @@ def shape(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[dict[str, 
     if request.param == "embedded":
         yield env
         return
-    if not _pg_available():
-        pytest.skip("PostgreSQL or Redis not reachable on loopback")
-    name = f"hunter_jobs_{uuid.uuid4().hex[:10]}"
-    admin = create_engine("postgresql+psycopg://postgres@127.0.0.1:5432/postgres", isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    env.update(HUNTER_DATABASE_URL=f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}",
-               HUNTER_BROKER_URL=f"redis://127.0.0.1:6379/{int(uuid.uuid4().int % 15) + 1}")
+    if not _redis_available():
+        pytest.skip("Redis not reachable on loopback")
     import redis
 
+    env["HUNTER_BROKER_URL"] = f"redis://127.0.0.1:6379/{int(uuid.uuid4().int % 15) + 1}"
     redis.Redis.from_url(env["HUNTER_BROKER_URL"]).flushdb()
-    yield env
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with scratch_pg_database("hunter_jobs") as url:  # skips the test when PostgreSQL is unreachable
+        env["HUNTER_DATABASE_URL"] = url
+        yield env
 
 
 def _env(extra: dict[str, str]) -> dict[str, str]:

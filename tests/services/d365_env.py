@@ -9,10 +9,8 @@ pg_module_url_fixture, sqlite_template_fixture  # noqa: F401`` (each registers t
 
 from __future__ import annotations
 
-import os
 import shutil
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,8 +18,6 @@ from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, func, insert, select
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from fakes.dataverse_server import DataverseServer
@@ -37,11 +33,11 @@ from leadhunter.integrations.d365 import D365Config, DataverseClient
 from leadhunter.runtime import session_factory
 from leadhunter.services import d365_push
 from leadhunter.services.d365_push import PushOptions, RunResult
+from pg_scratch import migrated_pg_database
 
 TENANT_ID = "5d1f0a2b-3c4d-4e5f-8a9b-0c1d2e3f4a5b"
 CLIENT_ID = "d365-app-0000-0000-0000-000000000001"
 SECRET = "d365~secret"
-PG_ADMIN_URL = os.environ.get("HUNTER_TEST_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 FAST = PushOptions(backoff=0.05, max_backoff=0.2, lease=30.0, chunk_size=500)
 """Push options for tests: short backoffs (seconds), the production attempt limit (3)."""
 
@@ -64,25 +60,10 @@ def sqlite_template_fixture(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module", name="pg_module_url")
 def pg_module_url_fixture() -> Iterator[str]:
-    """A migrated PostgreSQL database for this module (and xdist worker), dropped afterwards."""
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    name = f"hunter_d365_{uuid.uuid4().hex[:12]}"
-    try:
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f"CREATE DATABASE {name} TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'C' "
-                                 "LC_CTYPE 'C.UTF-8'")
-    except OperationalError as exc:
-        admin.dispose()
-        pytest.skip(f"PostgreSQL unreachable: {exc.orig}")
-    url = make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
-    try:
-        upgrade(url)
+    """A migrated PostgreSQL database for this module (and xdist worker), dropped afterwards; skips the test
+    when the server is unreachable."""
+    with migrated_pg_database("hunter_d365") as url:
         yield url
-    finally:
-        session_factory(url).kw["bind"].dispose()
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        admin.dispose()
 
 
 def _empty_pg(url: str) -> None:

@@ -7,17 +7,13 @@ or a PostgreSQL database of its own per test so tests stay independent under xdi
 
 from __future__ import annotations
 
-import os
-import uuid
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import create_engine, func, select
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from fakes.entra_server import EntraServer
@@ -35,41 +31,26 @@ from leadhunter.jobs import referral_runtime
 from leadhunter.runtime import session_factory
 from leadhunter.services import referrals
 from leadhunter.services.referrals import SyncOptions, SyncOutcome
+from pg_scratch import migrated_pg_database
 
 TID = "2b7c1f4e-9a3d-4c5b-8e6f-0a1b2c3d4e5f"
 CLIENT_ID = "0f1e2d3c-4b5a-4968-8776-a5b4c3d2e1f0"
 USER = "seller@contosopartner.com"
-PG_ADMIN_URL = os.environ.get("HUNTER_TEST_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 
 __all__ = ["CLIENT_ID", "TID", "USER", "PcEnv", "db_url", "incoming", "pc_env", "sign_in"]
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A migrated database: a SQLite file, or a PostgreSQL database created for this test and dropped after."""
+    """A migrated database: a SQLite file, or a PostgreSQL database created for this test and dropped after
+    (the test is skipped when the server is unreachable)."""
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path / 'data' / 'hunter.db'}"
         upgrade(url)
         yield url
         return
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    name = f"hunter_ref_{uuid.uuid4().hex[:12]}"
-    try:
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f"CREATE DATABASE {name} TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'C' "
-                                 "LC_CTYPE 'C.UTF-8'")
-    except OperationalError as exc:
-        admin.dispose()
-        pytest.skip(f"PostgreSQL unreachable: {exc.orig}")
-    url = make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
-    try:
-        upgrade(url)
+    with migrated_pg_database("hunter_ref") as url:
         yield url
-    finally:
-        session_factory(url).kw["bind"].dispose()
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        admin.dispose()
 
 
 class SleepRecorder:

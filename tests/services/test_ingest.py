@@ -4,15 +4,11 @@ bad rows are listed with their line, duplicates counted, a second import of the 
 from __future__ import annotations
 
 import io
-import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, func, select
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from leadhunter.db.engine import make_engine, make_session_factory
@@ -20,8 +16,7 @@ from leadhunter.db.migrate import upgrade
 from leadhunter.db.models import Company, Import, RawLead, ScanJob, ScanJobItem
 from leadhunter.services.ingest import LeadInput, import_file, ingest_leads
 from leadhunter.services.tabular_files import ImportFileError
-
-PG_ADMIN_URL = os.environ.get("HUNTER_TEST_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+from pg_scratch import scratch_pg_database
 
 LIST = (
     "Müşteri Listesi 2024\n"  # a title row above the header (line 1)
@@ -38,24 +33,13 @@ LIST = (
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def sessions(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[sessionmaker[Session]]:
-    """A migrated, empty database: a SQLite file, or a throw-away PostgreSQL database."""
+    """A migrated, empty database: a SQLite file, or a throw-away PostgreSQL database (skipped when the server
+    is unreachable)."""
     if request.param == "sqlite":
         yield from _sessions(f"sqlite:///{tmp_path / 'hunter.db'}")
         return
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    name = f"leadhunter_ingest_{uuid.uuid4().hex[:12]}"
-    try:
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f"CREATE DATABASE {name}")
-    except OperationalError as exc:
-        admin.dispose()
-        pytest.skip(f"PostgreSQL unreachable: {exc.orig}")
-    try:
-        yield from _sessions(make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False))
-    finally:
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        admin.dispose()
+    with scratch_pg_database("leadhunter_ingest") as url:
+        yield from _sessions(url)
 
 
 def _sessions(url: str) -> Iterator[sessionmaker[Session]]:
