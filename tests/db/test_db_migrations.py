@@ -20,7 +20,7 @@ from leadhunter.db import d365_models, referral_models  # noqa: F401  (their tab
 from leadhunter.db.engine import make_engine, make_session_factory
 from leadhunter.db.migrate import MIGRATIONS, alembic_config, downgrade, upgrade
 from leadhunter.db.models import Base, Company, Tag, include_object_for
-from leadhunter.db.search_text import FTS_TABLE
+from leadhunter.db.search_text import FTS_TABLES
 
 MODEL_TABLES = set(Base.metadata.tables)
 SCRIPTS = ScriptDirectory.from_config(alembic_config("sqlite://"))
@@ -32,7 +32,7 @@ def _tables(url: str) -> set[str]:
     """The tables of ``url`` but SQLite's FTS5 search table and its shadows (DDL, not mapped models)."""
     engine = create_engine(url)
     try:
-        return {name for name in inspect(engine).get_table_names() if not name.startswith(FTS_TABLE)}
+        return {name for name in inspect(engine).get_table_names() if name not in FTS_TABLES}
     finally:
         engine.dispose()
 

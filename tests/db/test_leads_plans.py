@@ -80,3 +80,16 @@ def test_sqlite_counts_an_equality_and_a_score_range_from_the_equality_index(lea
     assert f"COVERING INDEX ix_companies_{column}" in plan and "ix_companies_score" not in plan, plan
     if column == "segment":  # the case the benchmark caught: the test that the hint is needed at all
         assert "ix_companies_score" in unhinted, unhinted
+
+
+def test_a_short_needle_on_sqlite_scans_the_narrow_index(leads_db: LeadsDb) -> None:
+    """One or two characters cannot use the trigram table; SQLite scans ``ix_companies_search_text``."""
+    flt = LeadFilter(search="mü")
+    with leads_db.sessions() as session:
+        dialect = session.get_bind().dialect.name
+        page, total = list_leads(session, flt, limit=1000)
+        assert total == len(reference(leads_db.rows, flt)) >= 1
+        if dialect != "sqlite":
+            return
+        plan = _plan(session, page_ids_statement(flt, dialect, sort="default", descending=False, offset=0, limit=50))
+    assert "ix_companies_search_text" in plan, plan

@@ -94,8 +94,16 @@ def test_search_follows_renames_and_deletes(leads_db: LeadsDb) -> None:
     assert search("yeni sirket", leads_db)[0] == []
 
 
-def test_blank_search_does_not_filter(leads_db: LeadsDb) -> None:
-    assert search("   ", leads_db, limit=1)[1] == len(leads_db.rows)
+@pytest.mark.parametrize("needle", ["   ", "\u0301", " \t\n ", "\u0308\u0301"])
+def test_a_search_that_folds_to_nothing_does_not_filter(leads_db: LeadsDb, needle: str) -> None:
+    """Blanks, control characters or lone combining accents say nothing: the whole list, not a LIKE '%%'."""
+    assert search(needle, leads_db, limit=1)[1] == len(leads_db.rows)
+
+
+def test_a_needle_never_spans_the_domain_and_the_name(leads_db: LeadsDb) -> None:
+    """``search_text`` joins the domain and the name with a line break; one in the needle reads as a space."""
+    assert search("acme.example\nacme", leads_db)[0] == []
+    assert search("acme.example acme", leads_db)[0] == []
 
 
 def test_search_pages_and_totals(leads_db: LeadsDb) -> None:

@@ -3,11 +3,13 @@ SQLite and PostgreSQL; each database is this module's own, so stepping down to e
 
 from __future__ import annotations
 
+import pytest
+from alembic import command
 from sqlalchemy import create_engine, select, text
 from sqlalchemy.orm import Session
 
 from leadhunter.db.leads_repo import LeadFilter, list_leads
-from leadhunter.db.migrate import downgrade, upgrade
+from leadhunter.db.migrate import alembic_config, downgrade, upgrade
 from leadhunter.db.models import Company
 
 FOLDED = "ix_companies_search_folded"  # 0002's PostgreSQL scan index, replaced by 0005
@@ -43,8 +45,10 @@ def test_revision_0005_on_sqlite(sqlite_url: str) -> None:
     assert PLAIN in _indexes(sqlite_url) and not search & _sqlite_objects(sqlite_url)
     upgrade(sqlite_url)
     assert PLAIN not in _indexes(sqlite_url) and search <= _sqlite_objects(sqlite_url)
+    assert "ix_companies_search_text" in _indexes(sqlite_url)
     downgrade(sqlite_url, "0004")
     assert PLAIN in _indexes(sqlite_url) and not search & _sqlite_objects(sqlite_url)
+    assert "ix_companies_search_text" not in _indexes(sqlite_url)
 
 
 def test_revisions_0002_and_0005_on_postgresql(pg_url: str) -> None:
@@ -88,3 +92,10 @@ def test_revision_0005_fills_search_text_for_existing_companies(db_url: str) -> 
             assert [c.domain for c in page] == ["xn--mller-kva.example"] and total == 1
     finally:
         engine.dispose()
+
+
+def test_revision_0005_refuses_offline_sql(sqlite_url: str) -> None:
+    """Offline ``--sql`` cannot fill the column from the rows: it says so instead of leaving it empty."""
+    config = alembic_config(sqlite_url)
+    with pytest.raises(RuntimeError, match="run it online"):
+        command.upgrade(config, "0004:0005", sql=True)

@@ -114,6 +114,17 @@ def test_an_api_key_is_asked_once_and_kept_for_the_session(page: Page, keyed_ser
     assert sent and all(h == f"Bearer {key}" for h in sent)
 
 
+def test_a_cancelled_key_prompt_is_not_asked_again(page: Page, keyed_server: tuple[UiServer, str]) -> None:
+    """The early first-page request (early.js) never prompts: one prompt, and cancelling it is final."""
+    server, _ = keyed_server
+    page.goto(server.url + "/")
+    expect(modal(page, "api-key")).to_have_count(1)
+    page.keyboard.press("Escape")
+    expect(page.locator('[data-testid="leads-table"]')).to_have_attribute("data-state", "error")
+    expect(page.locator('[data-testid="toast"][data-kind="error"]').first).to_be_visible()
+    assert modal(page, "api-key").count() == 0
+
+
 def test_phone_width_has_no_page_overflow_and_the_modal_fits(page: Page, server: UiServer) -> None:
     page.set_viewport_size(PHONE)
     open_app(page, server.url)

@@ -312,6 +312,10 @@ def test_a_cold_start_asks_for_the_first_page_once(page: Page, server: UiServer)
     open_app(page, server.url, "provider=Google&sort=domain&order=desc")
     assert len(seen) == 1 and parse_qs(urlparse(seen[0]).query)["provider"] == ["Google"]
     assert domains(page) == api_domains(server, provider="Google", sort="domain", order="desc")[:len(domains(page))]
+    seen.clear()
+    # A key only a feature module knows (registered after early.js ran): main.js alone asks, once.
+    open_app(page, server.url, "referral_type=co-sell")
+    assert len(seen) == 1 and parse_qs(urlparse(seen[0]).query)["referral_type"] == ["co-sell"]
 
 
 def test_a_failed_early_request_falls_back_to_a_request_of_its_own(page: Page, server: UiServer) -> None:

@@ -26,7 +26,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 from leadhunter.db.d365_repo import d365_status_condition
 from leadhunter.db.models import Company, Tag
 from leadhunter.db.referrals_repo import referral_type_condition
-from leadhunter.db.search_text import FTS_TABLE, MIN_TRIGRAM_NEEDLE, fold, fts_phrase
+from leadhunter.db.search_text import FTS_TABLE, MIN_TRIGRAM_NEEDLE, fold_needle, fts_phrase
 
 SORTABLE = frozenset(
     {"domain", "name", "provider", "gateway", "score", "segment", "priority", "category", "confidence",
@@ -169,8 +169,9 @@ def counts_by(session: Session, flt: LeadFilter, column: str) -> dict[str | None
 
 
 def has_search(flt: LeadFilter) -> bool:
-    """Whether ``flt`` carries a non-blank search."""
-    return bool((flt.search or "").strip())
+    """Whether ``flt`` carries a search that still says something once folded (blanks, control characters
+    or lone combining accents do not: they would match every company)."""
+    return bool(fold_needle(flt.search or ""))
 
 
 def filter_conditions(flt: LeadFilter, dialect: str) -> list[ColumnElement[bool]]:
@@ -201,7 +202,7 @@ def filter_conditions(flt: LeadFilter, dialect: str) -> list[ColumnElement[bool]
     if flt.d365_statuses:
         conditions.append(d365_status_condition(flt.d365_statuses))  # EXISTS on d365_lead_sync
     if has_search(flt):
-        conditions.append(_search_condition((flt.search or "").strip(), dialect))
+        conditions.append(_search_condition(flt.search or "", dialect))
     return conditions
 
 
@@ -226,13 +227,13 @@ def like_pattern(needle: str) -> str:
 
 def _search_condition(needle: str, dialect: str) -> ColumnElement[bool]:
     """The company's domain, Unicode domain or name contains ``needle``, ignoring case, accents and the
-    Turkish dotted/dotless i: :func:`~leadhunter.db.search_text.fold` of the needle within ``search_text``.
+    Turkish dotted/dotless i: :func:`~leadhunter.db.search_text.fold_needle` of it within ``search_text``.
 
     Each database answers from a trigram index (see :mod:`leadhunter.db.search_text`): on SQLite a phrase
     query on the FTS5 table for a needle of three characters or more, PostgreSQL's planner picks the GIN
     index for the LIKE by itself. A shorter needle scans the column.
     """
-    folded = fold(needle)
+    folded = fold_needle(needle)
     if dialect == "sqlite" and len(folded) >= MIN_TRIGRAM_NEEDLE:
         matches = select(_FTS.c.rowid).where(literal_column(FTS_TABLE).op("MATCH")(fts_phrase(folded)))
         return Company.id.in_(matches)

@@ -20,19 +20,33 @@ Measured over 100,000 companies, ``bench/api_bench.py``: see the README's API ta
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 SEPARATOR = "\n"
-"""Between the domain and the name in ``search_text``: no needle spans it (the search box is one line)."""
+"""Between the domain and the name in ``search_text``: no needle spans it (:func:`fold_needle` reads control
+characters in a needle as spaces)."""
 
 FTS_TABLE = "companies_search"
 """SQLite's FTS5 table over ``companies.search_text`` (external content: it stores only the trigram index)."""
+
+FTS_TABLES = frozenset({FTS_TABLE, *(f"{FTS_TABLE}_{shadow}" for shadow in ("data", "idx", "docsize", "config"))})
+"""The FTS5 table and the shadow tables SQLite makes for it: tables the models do not map."""
+
+SQLITE_MIN_VERSION = (3, 35, 0)
+"""Oldest SQLite Hunter's schema runs on: FTS5's ``trigram`` tokenizer needs 3.34, ``DROP COLUMN`` 3.35."""
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 MIN_TRIGRAM_NEEDLE = 3
 """Folded needles shorter than this (characters) cannot use a trigram index and scan ``search_text``."""
 
 PG_TRGM_INDEX = "ix_companies_search_trgm"
 """PostgreSQL's GIN trigram index on ``companies.search_text``."""
+
+SQLITE_SHORT_INDEX = "ix_companies_search_text"
+"""SQLite's B-tree on ``search_text`` and the default order's keys, which needles too short for the trigram
+table scan instead of the table."""
 
 # Exactly as ``create_all`` (``leadhunter.db.models``) and migration 0005 run them; tests compare the catalogues.
 # Written out (not formatted from FTS_TABLE) so that each statement reads as the SQL it is.
@@ -61,11 +75,20 @@ SQLITE_FTS_DROP: tuple[str, ...] = (
 
 def fold(text: str) -> str:
     """``text`` as the search compares it: accents dropped (NFKD without combining marks), Turkish dotless
-    ``ı`` read as ``i``, then case-folded (``ß`` → ``ss``). Plain ASCII only goes through ``lower()``."""
+    ``ı`` read as ``i``, case-folded (``ß`` → ``ss``), then recomposed (NFC, so a Hangul syllable stays one
+    character instead of its jamo). Plain ASCII only goes through ``lower()``."""
     if text.isascii():
         return text.lower()
     decomposed = unicodedata.normalize("NFKD", text.replace("ı", "i"))
-    return "".join(char for char in decomposed if not unicodedata.combining(char)).casefold()
+    bare = "".join(char for char in decomposed if not unicodedata.combining(char))
+    return unicodedata.normalize("NFC", bare.casefold())
+
+
+def fold_needle(needle: str) -> str:
+    """A search box entry as the search compares it: :func:`fold` of it with control characters (line breaks,
+    tabs) read as spaces, so that no needle spans :data:`SEPARATOR`, and surrounding blanks dropped. An
+    empty result means "no search"."""
+    return fold(_CONTROL.sub(" ", needle)).strip()
 
 
 def search_text(domain: str, domain_unicode: str | None, name: str | None) -> str:

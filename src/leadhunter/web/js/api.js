@@ -30,12 +30,17 @@ function storedKey() {
   }
 }
 
+let declined = false; // the user cancelled the prompt: no request asks again until the page is reloaded
+
+/** Ask for a key once for all requests refused meanwhile; null without asking once the user cancelled the
+ * prompt (the other refused startup requests and the background polls must not ask again and again). */
 function askKey(retrying) {
-  if (!keyPrompt) return Promise.resolve(null);
+  if (!keyPrompt || declined) return Promise.resolve(null);
   if (!pendingPrompt) {
     pendingPrompt = keyPrompt(retrying).then((key) => {
       pendingPrompt = null;
       if (key) sessionStorage.setItem(KEY_STORE, key);
+      else declined = true;
       return key;
     });
   }
@@ -56,8 +61,8 @@ async function errorFrom(response) {
 
 /**
  * One HTTP call. `opts`: `query` (URLSearchParams or object), `json` (body), `form` (FormData), `signal`,
- * `raw` (return the Response instead of parsed JSON). Throws ApiError (status 0 = network failure;
- * AbortError passes through untouched).
+ * `raw` (return the Response instead of parsed JSON), `noPrompt` (a 401 fails instead of asking for a key).
+ * Throws ApiError (status 0 = network failure; AbortError passes through untouched).
  */
 export async function request(method, path, opts = {}) {
   const query = opts.query ? `?${new URLSearchParams(opts.query)}` : "";
@@ -79,7 +84,7 @@ export async function request(method, path, opts = {}) {
       if (exc && exc.name === "AbortError") throw exc;
       throw new ApiError(0, "network", "network error: the server did not answer");
     }
-    if (response.status === 401 && attempt < 5) {
+    if (response.status === 401 && attempt < 5 && !opts.noPrompt) {
       const now = storedKey();
       if (now && now !== key) continue; // a parallel request already got a new key: just use it
       if (key) sessionStorage.removeItem(KEY_STORE);
@@ -116,16 +121,22 @@ function listQuery(state) {
   return params;
 }
 
-let early = null; // {query, promise} of the first page, asked by early.js before the rest of the UI loaded
+let early = null; // {query, controller, promise} of the first page, asked by early.js while the UI loads
+let listed = false; // a list request was made: a prefetch now would only be stale
 
 /**
  * Ask for the first page of `state` now, while the other modules are still loading (early.js). The first
- * `listLeads` call for the same query string takes this answer instead of asking again; any other query,
- * or a failure (say, a 401 before the key prompt exists), falls back to a request of its own.
+ * `listLeads` call takes this answer when it asks for the same query string; any other query aborts it.
+ * It never asks for an API key (the prompt is main.js's): a 401 or any failure leaves `listLeads` to make
+ * the request itself, with the prompt. A no-op once any list request was made.
  */
 export function prefetchLeads(state) {
+  if (listed) return;
   const query = listQuery(state).toString();
-  early = { query, promise: request("GET", "/api/leads", { query: new URLSearchParams(query) }).catch(() => null) };
+  const controller = new AbortController();
+  const promise = request("GET", "/api/leads", { query: new URLSearchParams(query), signal: controller.signal,
+    noPrompt: true }).catch(() => null);
+  early = { query, controller, promise };
 }
 
 /** A page of leads: {items, total, page, page_size, query} (query = the string sent). */
@@ -134,9 +145,14 @@ export async function listLeads(state, signal) {
   const sent = query.toString();
   const prefetched = early;
   early = null; // only ever the very first list request: later ones must see fresh data
+  listed = true;
   if (prefetched && prefetched.query === sent) {
+    signal?.addEventListener("abort", () => prefetched.controller.abort());
     const body = await prefetched.promise;
+    if (signal?.aborted) throw new DOMException("superseded", "AbortError");
     if (body) return { ...body, query: sent };
+  } else {
+    prefetched?.controller.abort();
   }
   const body = await request("GET", "/api/leads", { query, signal });
   return { ...body, query: sent };

@@ -65,16 +65,24 @@ export function toQuery(state) {
   return params.toString();
 }
 
+/** The query string the page starts from: the URL's when it has one, else the last one saved, else "". */
+function initialQuery() {
+  if (location.search.length > 1) return location.search;
+  try {
+    return localStorage.getItem(STORE) || "";
+  } catch {
+    return ""; // storage disabled: start fresh
+  }
+}
+
 /** The state to start with: the URL's when it has one, else the last one saved, else defaults. */
 export function initialState() {
-  if (location.search.length > 1) return fromQuery(location.search);
-  try {
-    const saved = localStorage.getItem(STORE);
-    if (saved) return fromQuery(saved);
-  } catch {
-    /* storage disabled: start fresh */
-  }
-  return defaults();
+  return fromQuery(initialQuery());
+}
+
+/** True when every key of the starting query is a field known now (feature modules register theirs later). */
+export function initialQueryIsKnown() {
+  return [...new URLSearchParams(initialQuery()).keys()].every((key) => key in FIELDS);
 }
 
 /** Put the state in the URL (replacing the history entry: filters are not navigation) and in storage. */

@@ -6,12 +6,15 @@ Revises: 0004
 Create Date: 2026-11-26
 
 Adds ``companies.search_text`` (see ``leadhunter.db.search_text``), fills it for every company in batches
-of 2,000, then indexes it: SQLite gets an FTS5 ``trigram`` table with triggers, PostgreSQL a GIN
+of 2,000, then indexes it: SQLite gets an FTS5 ``trigram`` table with triggers (and a narrow B-tree that needles of one
+or two characters scan), PostgreSQL a GIN
 ``gin_trgm_ops`` index (extension ``pg_trgm``, created here when missing; where the database refuses it,
-the index is skipped with a warning and the search scans the table instead). The two search indexes of
-0001/0002, which scanned the raw columns, are dropped. The folding and the DDL come from
-``leadhunter.db.search_text``, the single place both the models and this revision take them from; a
-change there that alters stored values needs a revision that refills the column.
+the index is skipped with a warning and the search scans the table instead; any other failure stops the
+migration). The two search indexes of 0001/0002, which scanned the raw columns, are dropped first. It needs a
+live connection (no offline ``--sql``) and, on SQLite, version 3.35 or newer with FTS5. On PostgreSQL
+``companies`` stays locked until the revision commits (the fill and the index build are not concurrent).
+The folding and the DDL come from ``leadhunter.db.search_text``, the single place both the models and this
+revision take them from; a change there that alters stored values needs a revision that refills the column.
 """
 
 from __future__ import annotations
@@ -22,7 +25,14 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-from leadhunter.db.search_text import PG_TRGM_INDEX, SQLITE_FTS_DDL, SQLITE_FTS_DROP, search_text
+from leadhunter.db.search_text import (
+    PG_TRGM_INDEX,
+    SQLITE_FTS_DDL,
+    SQLITE_FTS_DROP,
+    SQLITE_MIN_VERSION,
+    SQLITE_SHORT_INDEX,
+    search_text,
+)
 
 revision: str = "0005"
 down_revision: str | Sequence[str] | None = "0004"
@@ -59,36 +69,53 @@ def _fill(bind: sa.Connection) -> None:
         last = rows[-1].id
 
 
-def _create_pg_trigram_index(bind: sa.Connection) -> None:
-    """The GIN trigram index, inside a savepoint: a database without ``pg_trgm`` keeps the migration going."""
+def _pg_trgm_installed(bind: sa.Connection) -> bool:
+    """Whether ``pg_trgm`` is (or could now be) installed. Only ``CREATE EXTENSION`` may fail softly, in a
+    savepoint: a managed database that refuses it keeps the migration going, without the index."""
     savepoint = bind.begin_nested()
     try:
         bind.exec_driver_sql("CREATE EXTENSION IF NOT EXISTS pg_trgm")
-        op.create_index(PG_TRGM_INDEX, "companies", ["search_text"], postgresql_using="gin",
-                        postgresql_ops={"search_text": "gin_trgm_ops"})
     except sa.exc.DBAPIError as exc:
         savepoint.rollback()
-        log.warning("pg_trgm is not available (%s): the lead search will scan companies instead of an index",
+        log.warning("cannot install pg_trgm (%s): the lead search will scan companies instead of an index",
                     exc.orig)
-        return
+        return False
     savepoint.commit()
+    return True
+
+
+def _check_sqlite(bind: sa.Connection) -> None:
+    """Refuse, with the reason, an SQLite too old for the search table or built without FTS5."""
+    version = tuple(int(part) for part in bind.exec_driver_sql("SELECT sqlite_version()").scalar_one().split("."))
+    if version < SQLITE_MIN_VERSION:
+        raise RuntimeError(f"SQLite {'.'.join(map(str, version))} is too old for Hunter's search index: "
+                           f"{'.'.join(map(str, SQLITE_MIN_VERSION))} or newer is needed")
+    if not bind.exec_driver_sql("SELECT sqlite_compileoption_used('ENABLE_FTS5')").scalar_one():
+        raise RuntimeError("this SQLite is built without FTS5, which Hunter's search index needs")
 
 
 def upgrade() -> None:
     """Add and fill ``search_text``, index it, drop the scan indexes it replaces."""
-    op.add_column("companies", sa.Column("search_text", sa.Text(), server_default="", nullable=False))
     if op.get_context().as_sql:
-        return  # offline SQL: the column only (filling it needs the rows)
+        # Filling the column needs the rows, and an unfilled column would hide every company from the search.
+        raise RuntimeError("revision 0005 fills companies.search_text from the rows: run it online (hunter db upgrade)")
     bind = op.get_bind()
+    if not _postgresql():
+        _check_sqlite(bind)
+    # The old scan index goes first: the fill then rewrites one index fewer per row.
+    op.drop_index("ix_companies_search_folded" if _postgresql() else "ix_companies_search", table_name="companies")
+    op.add_column("companies", sa.Column("search_text", sa.Text(), server_default="", nullable=False))
     _fill(bind)
     if _postgresql():
-        op.drop_index("ix_companies_search_folded", table_name="companies")
-        _create_pg_trigram_index(bind)
+        if _pg_trgm_installed(bind):
+            op.create_index(PG_TRGM_INDEX, "companies", ["search_text"], postgresql_using="gin",
+                            postgresql_ops={"search_text": "gin_trgm_ops"})
+        op.execute("ANALYZE companies")
     else:
-        op.drop_index("ix_companies_search", table_name="companies")
         for statement in SQLITE_FTS_DDL:
             op.execute(statement)
         op.execute("INSERT INTO companies_search(companies_search) VALUES ('rebuild')")
+        op.create_index(SQLITE_SHORT_INDEX, "companies", ["search_text", "category", "score", "domain"])
 
 
 def downgrade() -> None:
@@ -99,6 +126,7 @@ def downgrade() -> None:
                         ["id", sa.text("lower(domain_unicode)"), sa.text("lower(name)")],
                         postgresql_include=["domain", "domain_unicode", "name", "category", "score"])
     else:
+        op.drop_index(SQLITE_SHORT_INDEX, table_name="companies")
         for statement in SQLITE_FTS_DROP:
             op.execute(statement)
         op.create_index("ix_companies_search", "companies", ["domain_unicode", "name", "domain", "category",
