@@ -54,6 +54,7 @@ QUERIES: dict[str, dict[str, Any]] = {
     "sort=domain, page 100": {"sort": "domain", "page": 100},
     "q=müller": {"q": "müller"},
     "q=4242": {"q": "4242"},
+    "q=ab (too short for trigrams)": {"q": "ab"},
     "tag=hot": {"tag": "hot"},
     "gateway=Proofpoint, sort=name": {"gateway": "Proofpoint", "sort": "name"},
 }

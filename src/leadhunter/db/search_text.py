@@ -48,6 +48,11 @@ SQLITE_SHORT_INDEX = "ix_companies_search_text"
 """SQLite's B-tree on ``search_text`` and the default order's keys, which needles too short for the trigram
 table scan instead of the table."""
 
+PG_SHORT_INDEX = "ix_companies_search_covering"
+"""PostgreSQL's B-tree keyed on ``id`` carrying ``search_text`` and the default order's keys: needles too short
+for trigrams scan it index-only instead of the wide rows ("ab" over 100,000 companies: 41 -> 13 ms). ``id``
+leads so new companies append at its right edge and its pages stay full."""
+
 # Exactly as ``create_all`` (``leadhunter.db.models``) and migration 0005 run them; tests compare the catalogues.
 # Written out (not formatted from FTS_TABLE) so that each statement reads as the SQL it is.
 SQLITE_FTS_DDL: tuple[str, ...] = (

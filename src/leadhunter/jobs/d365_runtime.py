@@ -12,9 +12,12 @@ import sentry_sdk
 
 from leadhunter.config import Settings
 from leadhunter.integrations.common.errors import ConfigurationError
+from leadhunter.integrations.common.send_gate import gate_for
 from leadhunter.integrations.common.tokens import Authority, client_credentials_provider
 from leadhunter.integrations.d365 import D365Config, DataverseClient, MappingConfig
+from leadhunter.runtime import session_factory
 from leadhunter.services.d365_push import PushOptions
+from leadhunter.services.pause_board import DatabasePauseBoard
 
 log = logging.getLogger(__name__)
 _clients: dict[tuple[str, ...], DataverseClient] = {}
@@ -58,12 +61,16 @@ def configuration_problem(settings: Settings) -> str | None:
 
 def _build(settings: Settings) -> DataverseClient:
     config = d365_config(settings)
+    # The org's gate shares its 429 pauses through the database: every worker process holds its sends, not
+    # only the one that was throttled (Dataverse counts the requests a throttled caller keeps sending).
+    gate = gate_for(config.org, max_in_flight=config.max_in_flight, max_wait=config.max_gate_wait,
+                    board=DatabasePauseBoard(session_factory(settings.database())))
     if settings.d365_scope and settings.d365_scope != config.scope:
         authority = Authority.for_tenant(config.tenant_id, host=config.authority_host, verify=config.verify)
         provider = client_credentials_provider(client_id=config.client_id, client_secret=config.client_secret,
                                                authority=authority, scope=settings.d365_scope)
-        return DataverseClient(config, token_provider=provider)
-    return DataverseClient(config)
+        return DataverseClient(config, token_provider=provider, gate=gate)
+    return DataverseClient(config, gate=gate)
 
 
 def client(settings: Settings) -> DataverseClient:

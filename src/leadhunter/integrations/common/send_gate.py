@@ -5,7 +5,8 @@ service that just answered 429. ``SendGate`` adds what a throttled Dataverse org
 (dataverse-web-api-leads.md §12): while one request waits out ``Retry-After`` every other send to the
 same org waits too, and no more than ``max_in_flight`` requests are in flight at once (the service
 refuses more than 52 concurrent requests per user). ``gate_for(key)`` shares one gate per destination
-(e.g. the org URL) across the process.
+(e.g. the org URL) across the process; a ``PauseBoard`` (e.g. a database table) shares its pauses with the
+other processes (workers on other machines): a 429 seen by one holds every worker's sends to that org.
 
 ``GatedTransport`` wraps the real transport: it waits for the gate, holds a slot during the exchange,
 pauses the gate on 429, and records an ``Attempt`` (status, request ids, duration) for every HTTP
@@ -17,11 +18,13 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import logging
 import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Protocol
 
 import httpx
 
@@ -29,11 +32,23 @@ from .errors import ThrottledError
 from .http_policy import CLIENT_REQUEST_ID, parse_retry_after
 from .redaction import safe_url
 
-__all__ = ["Attempt", "AttemptLog", "GatedTransport", "SendGate", "gate_for"]
+__all__ = ["Attempt", "AttemptLog", "GatedTransport", "PauseBoard", "SendGate", "gate_for"]
+
+log = logging.getLogger(__name__)
 
 Clock = Callable[[], float]
 Sleep = Callable[[float], None]
 SERVICE_REQUEST_ID_HEADERS = ("x-ms-service-request-id", "req_id", "request-id", "x-ms-request-id")
+
+
+class PauseBoard(Protocol):
+    """Where processes share pauses of a destination. Times are wall-clock epoch seconds."""
+
+    def paused_until(self, key: str) -> float | None:
+        """When the pause of ``key`` another process recorded ends (None: no pause known)."""
+
+    def pause_until(self, key: str, until: float) -> None:
+        """Record that sends to ``key`` are paused until ``until`` (pauses only extend)."""
 
 
 class SendGate:
@@ -43,6 +58,11 @@ class SendGate:
     bounds how long a send waits for a pause to end: a longer pause raises ``ThrottledError`` at once
     (with ``retry_after``) instead of blocking a worker. ``default_pause`` (1 s) is used for a 429
     without ``Retry-After``. ``clock`` is monotonic seconds; ``sleep`` is what waiting calls.
+
+    With a ``board`` the pauses are shared under ``key``: each pause is written there, and the board is
+    read at most every ``board_every`` seconds (default 1) while sending, so a 429 another process saw
+    holds this one within a second. ``wall`` is the epoch clock the board's times are in. A board that
+    fails (database down) is logged and skipped: the local gate keeps working.
     """
 
     def __init__(
@@ -53,6 +73,10 @@ class SendGate:
         default_pause: float = 1.0,
         clock: Clock = time.monotonic,
         sleep: Sleep = time.sleep,
+        board: PauseBoard | None = None,
+        key: str = "",
+        board_every: float = 1.0,
+        wall: Clock = time.time,
     ) -> None:
         if max_in_flight < 1:
             raise ValueError("max_in_flight must be >= 1")
@@ -67,18 +91,48 @@ class SendGate:
         self.in_flight = 0
         self.peak_in_flight = 0  # the most requests ever in flight at once (for tests and metrics)
         self.pauses = 0  # how many 429s paused the gate
+        self.board = board
+        self.key = key
+        self.board_every = board_every
+        self.wall = wall
+        self._board_read_at: float | None = None
 
     def pause(self, seconds: float | None) -> None:
-        """Hold every send for ``seconds`` from now (``default_pause`` when None); pauses only extend."""
+        """Hold every send for ``seconds`` from now (``default_pause`` when None); pauses only extend.
+        With a board, every other process sharing it is held too."""
+        length = self.default_pause if seconds is None else max(0.0, seconds)
         with self._lock:
             self.pauses += 1
-            until = self.clock() + (self.default_pause if seconds is None else max(0.0, seconds))
-            self._paused_until = max(self._paused_until, until)
+            self._paused_until = max(self._paused_until, self.clock() + length)
+        if self.board is not None:
+            try:
+                self.board.pause_until(self.key, self.wall() + length)
+            except Exception:  # the board is a courtesy to other processes: never fail a send over it
+                log.warning("could not share the pause of %s", self.key, exc_info=True)
 
     def paused_for(self) -> float:
-        """Seconds until sends may resume (0.0 when open)."""
+        """Seconds until sends may resume (0.0 when open), counting a pause another process shared."""
+        self._read_board()
         with self._lock:
             return max(0.0, self._paused_until - self.clock())
+
+    def _read_board(self) -> None:
+        """Take in the board's pause, at most every ``board_every`` seconds."""
+        if self.board is None:
+            return
+        now = self.clock()
+        with self._lock:
+            if self._board_read_at is not None and now - self._board_read_at < self.board_every:
+                return
+            self._board_read_at = now
+        try:
+            until = self.board.paused_until(self.key)
+        except Exception:
+            log.warning("could not read the shared pause of %s", self.key, exc_info=True)
+            return
+        if until is not None:
+            with self._lock:
+                self._paused_until = max(self._paused_until, self.clock() + (until - self.wall()))
 
     def wait_open(self) -> float:
         """Block until the gate is open; returns the seconds waited. ThrottledError if the pause is too long."""
@@ -116,17 +170,22 @@ _GATES: dict[str, SendGate] = {}
 _GATES_LOCK = threading.Lock()
 
 
-def gate_for(key: str, *, max_in_flight: int = 8, max_wait: float = 300.0) -> SendGate:
+def gate_for(key: str, *, max_in_flight: int = 8, max_wait: float = 300.0,
+             board: PauseBoard | None = None) -> SendGate:
     """The process-wide gate of destination ``key`` (e.g. ``https://contoso.crm.dynamics.com``).
 
-    Created on first use with ``max_in_flight`` and ``max_wait``; later calls return the same gate
-    (their arguments are ignored), so every client of one org shares its pause and its cap.
+    Created on first use with ``max_in_flight``, ``max_wait`` and ``board`` (pauses shared with other
+    processes); later calls return the same gate (their arguments are ignored, but a ``board`` is taken
+    when the gate has none yet), so every client of one org shares its pause and its cap.
     """
     normalized = key.rstrip("/").lower()
     with _GATES_LOCK:
         gate = _GATES.get(normalized)
         if gate is None:
-            gate = _GATES[normalized] = SendGate(max_in_flight=max_in_flight, max_wait=max_wait)
+            gate = _GATES[normalized] = SendGate(max_in_flight=max_in_flight, max_wait=max_wait, board=board,
+                                                 key=normalized)
+        elif gate.board is None and board is not None:
+            gate.board, gate.key = board, normalized
         return gate
 
 

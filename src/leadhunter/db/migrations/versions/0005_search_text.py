@@ -6,13 +6,14 @@ Revises: 0004
 Create Date: 2026-11-26
 
 Adds ``companies.search_text`` (see ``leadhunter.db.search_text``), fills it for every company in batches
-of 2,000, then indexes it: SQLite gets an FTS5 ``trigram`` table with triggers (and a narrow B-tree that needles of one
-or two characters scan), PostgreSQL a GIN
+of 2,000, then indexes it. SQLite gets an FTS5 ``trigram`` table with triggers, PostgreSQL a GIN
 ``gin_trgm_ops`` index (extension ``pg_trgm``, created here when missing; where the database refuses it,
-the index is skipped with a warning and the search scans the table instead; any other failure stops the
-migration). The two search indexes of 0001/0002, which scanned the raw columns, are dropped first. It needs a
-live connection (no offline ``--sql``) and, on SQLite, version 3.35 or newer with FTS5. On PostgreSQL
-``companies`` stays locked until the revision commits (the fill and the index build are not concurrent).
+the index is skipped with a warning and the search scans instead; any other failure stops the
+migration). Each also gets a narrow B-tree that needles of one or two characters (too short for trigrams)
+scan instead of the wide rows. The two search indexes of 0001/0002, which scanned the raw columns, are
+dropped first. It needs a live connection (no offline ``--sql``) and, on SQLite, version 3.35 or newer with
+FTS5. On PostgreSQL ``companies`` stays locked until the revision commits (the fill and the index builds are
+not concurrent).
 The folding and the DDL come from ``leadhunter.db.search_text``, the single place both the models and this
 revision take them from; a change there that alters stored values needs a revision that refills the column.
 """
@@ -26,6 +27,7 @@ import sqlalchemy as sa
 from alembic import op
 
 from leadhunter.db.search_text import (
+    PG_SHORT_INDEX,
     PG_TRGM_INDEX,
     SQLITE_FTS_DDL,
     SQLITE_FTS_DROP,
@@ -110,6 +112,8 @@ def upgrade() -> None:
         if _pg_trgm_installed(bind):
             op.create_index(PG_TRGM_INDEX, "companies", ["search_text"], postgresql_using="gin",
                             postgresql_ops={"search_text": "gin_trgm_ops"})
+        op.create_index(PG_SHORT_INDEX, "companies", ["id"],
+                        postgresql_include=["search_text", "category", "score", "domain"])
         op.execute("ANALYZE companies")
     else:
         for statement in SQLITE_FTS_DDL:
@@ -122,6 +126,7 @@ def downgrade() -> None:
     """The scan indexes of 0002 (PostgreSQL) and 0001 (SQLite) back, the column and its indexes dropped."""
     if _postgresql():
         op.execute(f"DROP INDEX IF EXISTS {PG_TRGM_INDEX}")
+        op.drop_index(PG_SHORT_INDEX, table_name="companies")
         op.create_index("ix_companies_search_folded", "companies",
                         ["id", sa.text("lower(domain_unicode)"), sa.text("lower(name)")],
                         postgresql_include=["domain", "domain_unicode", "name", "category", "score"])
