@@ -334,3 +334,17 @@ def test_a_failed_early_request_falls_back_to_a_request_of_its_own(page: Page, s
     assert len(seen) == 2 and answered == [seen[0]]
     expect(page.locator('[data-testid="lead-row"]').first).to_be_visible()
     assert domains(page) == api_domains(server)[:len(domains(page))]
+
+
+def test_new_filter_options_never_wipe_a_search_not_applied_yet(page: Page, server: UiServer) -> None:
+    """Filter options arrive after the first page; their sync once reset the search box to the applied search,
+    losing text typed but not applied yet (the CSV export test then exported the unfiltered list)."""
+    facets = Held(page, "**/api/leads/facets")
+    open_app(page, server.url, "segment=Migration")
+    facets.wait_held()
+    box = page.locator('[data-testid="filter-search"]')
+    box.evaluate("input => { input.value = 'a'; }")  # typed, debounce not fired, focus elsewhere
+    facets.release()
+    # the options now carry their counts ("Migration (n)"): the sync for the new options has run
+    page.wait_for_function("() => /\\(\\d+\\)/.test(document.querySelector('[data-testid=filter-segment]').textContent)")
+    expect(box).to_have_value("a")

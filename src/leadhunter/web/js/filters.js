@@ -33,6 +33,7 @@ export function createFilters(hooks) {
   const root = byTestId("filters");
   let facets = { segments: {}, categories: {}, providers: {}, gateways: {}, tags: {} };
   let state = null;
+  let syncedQ; // the search the box was last set to (undefined until the first sync)
 
   const search = el("input", {
     type: "search", id: "filter-search", dataset: { testid: "filter-search" }, autocomplete: "off", spellcheck: "false",
@@ -155,7 +156,10 @@ export function createFilters(hooks) {
 
   function sync(next) {
     state = next;
-    if (document.activeElement !== search) search.value = next.q; // never rewrite what is being typed
+    // Rewrite the box only when the search itself changed elsewhere (clear, a link): a sync for new filter
+    // options or labels must not wipe text typed but not applied yet (debounce pending, focus gone).
+    if (next.q !== syncedQ && document.activeElement !== search) search.value = next.q;
+    syncedQ = next.q;
     fillOptions(selects.segment, SEGMENTS, facets.segments, next.segment, (v) => t(`segment_${v}`, {}, v));
     fillOptions(selects.provider, PROVIDERS, facets.providers, next.provider, (v) => v);
     fillOptions(selects.category, CATEGORIES, facets.categories, next.category, (v) => `${v} · ${t(`cat_${v}`, {}, v)}`);
