@@ -346,5 +346,6 @@ def test_new_filter_options_never_wipe_a_search_not_applied_yet(page: Page, serv
     box.evaluate("input => { input.value = 'a'; }")  # typed, debounce not fired, focus elsewhere
     facets.release()
     # the options now carry their counts ("Migration (n)"): the sync for the new options has run
-    page.wait_for_function("() => /\\(\\d+\\)/.test(document.querySelector('[data-testid=filter-segment]').textContent)")
+    page.wait_for_function(
+        "() => /\\(\\d+\\)/.test(document.querySelector('[data-testid=filter-segment]').textContent)")
     expect(box).to_have_value("a")
