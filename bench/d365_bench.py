@@ -30,7 +30,6 @@ import argparse
 import json
 import os
 import platform
-import subprocess
 import sys
 import tempfile
 import time
@@ -40,10 +39,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from bench_support import FakesProcess, fresh_database
+
 BENCH_DIR = Path(__file__).resolve().parent
 ROOT = BENCH_DIR.parent
 RESULTS = BENCH_DIR / "results" / "d365.json"
-PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 TENANT_ID = "5d1f0a2b-3c4d-4e5f-8a9b-0c1d2e3f4a5b"
 CLIENT_ID = "d365-app-0000-0000-0000-000000000001"
 SECRET = "d365~secret"
@@ -86,57 +86,11 @@ def serve_fakes(seed: int) -> None:
                 break
 
 
-class Fakes:
-    """The child process running the fakes, with a line protocol over its stdin/stdout."""
+class Fakes(FakesProcess):
+    """The child process running the fakes (this file with ``--serve-fakes``)."""
 
     def __init__(self, seed: int) -> None:
-        self.proc = subprocess.Popen([sys.executable, __file__, "--serve-fakes", "--seed", str(seed)],
-                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=ROOT)
-        self.info = self._read()
-
-    def _read(self) -> dict[str, Any]:
-        assert self.proc.stdout is not None
-        line = self.proc.stdout.readline()
-        if not line:
-            raise RuntimeError("the fakes' process ended")
-        value: dict[str, Any] = json.loads(line)
-        return value
-
-    def ask(self, command: str) -> dict[str, Any]:
-        assert self.proc.stdin is not None
-        self.proc.stdin.write(command + "\n")
-        self.proc.stdin.flush()
-        return self._read()
-
-    def close(self) -> None:
-        if self.proc.poll() is None:
-            assert self.proc.stdin is not None
-            self.proc.stdin.write("quit\n")
-            self.proc.stdin.flush()
-            self.proc.wait(timeout=30)
-
-
-def _database(kind: str, tmp: Path) -> tuple[str, Callable[[], None]]:
-    """A fresh database URL and a cleanup callable."""
-    from sqlalchemy import create_engine
-
-    if kind == "sqlite":
-        return f"sqlite:///{tmp / 'data' / 'hunter.db'}", lambda: None
-    name = f"hunter_d365bench_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f"CREATE DATABASE {name}")
-    url = f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
-
-    def drop() -> None:
-        from leadhunter.runtime import session_factory
-
-        session_factory(url).kw["bind"].dispose()
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        admin.dispose()
-
-    return url, drop
+        super().__init__(__file__, "--serve-fakes", "--seed", str(seed))
 
 
 def _env(kind: str, url: str, tmp: Path, fakes: Fakes, args: argparse.Namespace) -> dict[str, str]:
@@ -251,7 +205,7 @@ def bench_database(kind: str, fakes: Fakes, args: argparse.Namespace) -> dict[st
     out: dict[str, Any] = {}
     with tempfile.TemporaryDirectory(prefix="d365-bench-") as directory:
         tmp = Path(directory)
-        url, drop = _database(kind, tmp)
+        url, drop = fresh_database(kind, tmp, "hunter_d365bench")
         try:
             upgrade(url)
             env = _env(kind, url, tmp, fakes, args)

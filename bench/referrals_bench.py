@@ -26,19 +26,18 @@ import argparse
 import json
 import os
 import platform
-import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from bench_support import FakesProcess, fresh_database
+
 BENCH_DIR = Path(__file__).resolve().parent
 ROOT = BENCH_DIR.parent
 RESULTS = BENCH_DIR / "results" / "referrals.json"
-PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 TID = "2b7c1f4e-9a3d-4c5b-8e6f-0a1b2c3d4e5f"
 CLIENT_ID = "0f1e2d3c-4b5a-4968-8776-a5b4c3d2e1f0"
 TARGET_SECONDS = 60.0
@@ -88,61 +87,11 @@ def serve_fakes(count: int, seed: int) -> None:
                 break
 
 
-class Fakes:
-    """The child process running the fakes, with a line protocol over its stdin/stdout."""
+class Fakes(FakesProcess):
+    """The child process running the fakes (this file with ``--serve-fakes``)."""
 
     def __init__(self, count: int, seed: int) -> None:
-        self.proc = subprocess.Popen(  # our own interpreter and this file
-            [sys.executable, __file__, "--serve-fakes", str(count), "--seed", str(seed)],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=ROOT,
-        )
-        self.info = self._read()
-
-    def _read(self) -> dict[str, Any]:
-        assert self.proc.stdout is not None
-        line = self.proc.stdout.readline()
-        if not line:
-            raise RuntimeError("the fakes' process ended")
-        value: dict[str, Any] = json.loads(line)
-        return value
-
-    def ask(self, command: str) -> dict[str, Any]:
-        assert self.proc.stdin is not None
-        self.proc.stdin.write(command + "\n")
-        self.proc.stdin.flush()
-        return self._read()
-
-    def close(self) -> None:
-        if self.proc.poll() is None:
-            self.ask_quit()
-
-    def ask_quit(self) -> None:
-        assert self.proc.stdin is not None
-        self.proc.stdin.write("quit\n")
-        self.proc.stdin.flush()
-        self.proc.wait(timeout=30)
-
-
-def _database(kind: str, tmp: Path) -> tuple[str, Any]:
-    """A fresh database URL and a cleanup callable."""
-    from sqlalchemy import create_engine
-
-    if kind == "sqlite":
-        return f"sqlite:///{tmp / f'bench-{uuid.uuid4().hex[:6]}.db'}", lambda: None
-    name = f"hunter_refbench_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f"CREATE DATABASE {name}")
-
-    def drop() -> None:
-        from leadhunter.runtime import session_factory
-
-        session_factory(f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}").kw["bind"].dispose()
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        admin.dispose()
-
-    return f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}", drop
+        super().__init__(__file__, "--serve-fakes", str(count), "--seed", str(seed))
 
 
 def _check(url: str, fake: dict[str, dict[str, Any]]) -> dict[str, Any]:
@@ -207,7 +156,7 @@ def bench_database(kind: str, fakes: Fakes, args: argparse.Namespace, tmp: Path,
     empty database with transient faults."""
     from leadhunter.db.migrate import upgrade
 
-    url, drop = _database(kind, tmp)
+    url, drop = fresh_database(kind, tmp, "hunter_refbench")
     try:
         upgrade(url)
         settings = _settings(url, fakes, args, tmp, cache)
@@ -220,7 +169,7 @@ def bench_database(kind: str, fakes: Fakes, args: argparse.Namespace, tmp: Path,
         drop()
     faulty: dict[str, Any] | None = None
     if args.faults:
-        url, drop = _database(kind, tmp)
+        url, drop = fresh_database(kind, tmp, "hunter_refbench")
         try:
             upgrade(url)
             fakes.ask(f"faults {args.faults}")
