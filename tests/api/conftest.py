@@ -11,21 +11,18 @@ costs about a second each (the drop waits for a checkpoint), emptying one costs 
 from __future__ import annotations
 
 import shutil
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
 from sqlalchemy import create_engine
 
 from leadhunter.api.app import create_app
 from leadhunter.config import Settings
 from leadhunter.db.migrate import upgrade
+from live_server import serve_app
 from pg_scratch import migrated_pg_database
 
 BACKENDS = ["sqlite", "postgresql"]
@@ -41,29 +38,13 @@ class LiveApi:
     dispatched: list[tuple[int, int]] = field(default_factory=list)
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def start_api(settings: Settings, dispatched: list[tuple[int, int]]) -> Iterator[LiveApi]:
     """Serve ``create_app(settings)`` on a free loopback port until the generator is closed."""
     upgrade(settings.database())
     app = create_app(settings, dispatch=lambda job, chunk: dispatched.append((job, chunk)),
                      broker_probe=lambda: "ok")
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.02)
-    url = f"http://127.0.0.1:{port}"
-    with httpx.Client(base_url=url, timeout=30, trust_env=False) as client:
+    with serve_app(app, startup_timeout=10) as url, httpx.Client(base_url=url, timeout=30, trust_env=False) as client:
         yield LiveApi(url, client, settings, dispatched)
-    server.should_exit = True
-    thread.join(timeout=10)
 
 
 def settings_for(data_dir: Path, database_url: str, **overrides: object) -> Settings:

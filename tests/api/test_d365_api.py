@@ -4,21 +4,18 @@ job progress, the D365 fields and filter of the lead list, metrics, and readines
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
 import httpx
-import uvicorn
 
 from leadhunter.api.app import create_app
 from leadhunter.config import Settings
 from leadhunter.integrations.d365 import DataverseClient
 from leadhunter.services import d365_push
 from leadhunter.services.d365_push import PushRequest
+from live_server import serve_app
 from services.d365_env import (  # noqa: F401  (fixtures)
     FAST,
     D365Env,
@@ -43,21 +40,8 @@ def _serve(settings: Settings, dispatch: Dispatch | None = None) -> Iterator[tup
 
     app = create_app(settings, dispatch=lambda job, chunk: None, broker_probe=lambda: "ok")
     app.state.d365_dispatch = record
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = int(sock.getsockname()[1])
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.02)
-    try:
-        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30, trust_env=False) as client:
-            yield client, sent
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+    with serve_app(app, startup_timeout=10) as url, httpx.Client(base_url=url, timeout=30, trust_env=False) as client:
+        yield client, sent
 
 
 def _inline(d365: D365Env, client: DataverseClient) -> Dispatch:

@@ -4,20 +4,17 @@ the referral fields and filter of the lead list."""
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
 import httpx
-import uvicorn
 
 from fakes.partner_center_data import generate_referrals
 from leadhunter.api.app import create_app
 from leadhunter.config import Settings
 from leadhunter.integrations.partner_center.mapping import decide_lead_type
+from live_server import serve_app
 from services.referral_env import PcEnv, db_url, incoming, pc_env, referral  # noqa: F401
 
 
@@ -28,21 +25,8 @@ def _serve(settings: Settings) -> Iterator[tuple[httpx.Client, list[int], list[t
     chunks: list[tuple[int, int]] = []
     app = create_app(settings, dispatch=lambda job, chunk: chunks.append((job, chunk)), broker_probe=lambda: "ok")
     app.state.referral_dispatch = runs.append
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = int(sock.getsockname()[1])
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.02)
-    try:
-        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30, trust_env=False) as client:
-            yield client, runs, chunks
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+    with serve_app(app, startup_timeout=10) as url, httpx.Client(base_url=url, timeout=30, trust_env=False) as client:
+        yield client, runs, chunks
 
 
 def _error(response: httpx.Response, status: int, code: str) -> dict[str, Any]:

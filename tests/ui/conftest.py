@@ -8,17 +8,13 @@ report for each chunk at once, as if a very fast worker took it.
 
 from __future__ import annotations
 
-import socket
 import sys
-import threading
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
 from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, Playwright, expect, sync_playwright
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -30,6 +26,7 @@ from leadhunter.api.app import create_app
 from leadhunter.config import Settings
 from leadhunter.db.migrate import upgrade
 from leadhunter.runtime import session_factory
+from live_server import serve_app
 
 # Generous waits: these are upper bounds on conditions (never sleeps), and CI machines can be busy.
 WAIT_MS = 20_000
@@ -69,31 +66,14 @@ class UiServer:
     settings: Settings
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def serve(settings: Settings) -> Iterator[UiServer]:
     """Run the app for ``settings`` until the generator is closed."""
     upgrade(settings.database())
     factory = session_factory(settings.database())
     worker = Worker(factory)
     app = create_app(settings, dispatch=worker, broker_probe=lambda: "ok")
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.02)
-    assert server.started, "uvicorn did not start"
-    url = f"http://127.0.0.1:{port}"
-    with httpx.Client(base_url=url, timeout=30, trust_env=False) as client:
+    with serve_app(app) as url, httpx.Client(base_url=url, timeout=30, trust_env=False) as client:
         yield UiServer(url, client, factory, worker, settings)
-    server.should_exit = True
-    thread.join(timeout=10)
 
 
 def make_settings(tmp_path: Path, **overrides: object) -> Settings:

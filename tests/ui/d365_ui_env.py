@@ -11,9 +11,7 @@ d365_ui_fixture  # noqa: F401``.
 from __future__ import annotations
 
 import shutil
-import socket
 import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -22,7 +20,6 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 
 from leadhunter.api.app import create_app
 from leadhunter.db.d365_models import D365LeadSync
@@ -30,6 +27,7 @@ from leadhunter.db.models import utcnow
 from leadhunter.integrations.d365 import DataverseClient
 from leadhunter.services import d365_push
 from leadhunter.services.d365_push import PushRequest
+from live_server import serve_app
 from services.d365_env import FAST, D365Env, d365_fixture, sqlite_template_fixture
 
 __all__ = ["D365Ui", "Pushes", "d365_fixture", "d365_ui_fixture", "db_url_fixture", "seed_states",
@@ -89,23 +87,8 @@ class D365Ui:
 def serve(env: D365Env, pushes: Pushes, ids: list[int], **overrides: Any) -> Iterator[D365Ui]:
     app = create_app(env.settings(**overrides), dispatch=lambda job, chunk: None, broker_probe=lambda: "ok")
     app.state.d365_dispatch = pushes
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = int(sock.getsockname()[1])
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.02)
-    assert server.started, "uvicorn did not start"
-    url = f"http://127.0.0.1:{port}"
-    try:
-        with httpx.Client(base_url=url, timeout=30, trust_env=False) as api:
-            yield D365Ui(url, api, env, pushes, ids)
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+    with serve_app(app) as url, httpx.Client(base_url=url, timeout=30, trust_env=False) as api:
+        yield D365Ui(url, api, env, pushes, ids)
 
 
 @pytest.fixture(name="d365_ui")

@@ -9,8 +9,6 @@ them to Celery, so a test plays the worker itself.
 
 from __future__ import annotations
 
-import threading
-import time
 import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -18,10 +16,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
-import uvicorn
 from sqlalchemy.orm import Session, sessionmaker
 
-from conftest import HOSTILE, UiServer, Worker, _free_port
+from conftest import HOSTILE, UiServer, Worker
 from leadhunter.api.app import create_app
 from leadhunter.config import Settings
 from leadhunter.db import referral_runs_repo as runs
@@ -30,6 +27,7 @@ from leadhunter.db.models import utcnow
 from leadhunter.db.referral_models import PartnerCenterSyncRun
 from leadhunter.runtime import session_factory
 from leadhunter.services.referral_ingest import ingest_batch
+from live_server import serve_app
 
 KINDS: dict[str, dict[str, Any]] = {
     "co-sell": {"type": "Shared", "qualification": "SalesQualified"},
@@ -153,16 +151,5 @@ def serve_recording_syncs(settings: Settings) -> Iterator[PcUiServer]:
     app = create_app(settings, dispatch=worker, broker_probe=lambda: "ok")
     dispatched: list[int] = []
     app.state.referral_dispatch = dispatched.append
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.02)
-    assert server.started, "uvicorn did not start"
-    url = f"http://127.0.0.1:{port}"
-    with httpx.Client(base_url=url, timeout=30, trust_env=False) as client:
+    with serve_app(app) as url, httpx.Client(base_url=url, timeout=30, trust_env=False) as client:
         yield PcUiServer(UiServer(url, client, factory, worker, settings), dispatched)
-    server.should_exit = True
-    thread.join(timeout=10)
