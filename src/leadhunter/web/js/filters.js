@@ -33,7 +33,7 @@ export function createFilters(hooks) {
   const root = byTestId("filters");
   let facets = { segments: {}, categories: {}, providers: {}, gateways: {}, tags: {} };
   let state = null;
-  let syncedQ; // the search the box was last set to (undefined until the first sync)
+  const synced = {}; // typed control's key → the applied value it was last synced to
 
   const search = el("input", {
     type: "search", id: "filter-search", dataset: { testid: "filter-search" }, autocomplete: "off", spellcheck: "false",
@@ -154,22 +154,31 @@ export function createFilters(hooks) {
     if (state) sync(state);
   }
 
+  /** Show the applied `value` of `key` in a typed control, but only when it changed since the last sync
+   * (clear, a link, a reload): a sync for new filter options or labels must not wipe what was typed but not
+   * applied yet (search debounce pending, a score not yet confirmed by leaving the field). */
+  function showApplied(node, key, value) {
+    const changed = value !== synced[key];
+    synced[key] = value;
+    if (changed && document.activeElement !== node) node.value = value;
+    return changed;
+  }
+
   function sync(next) {
     state = next;
-    // Rewrite the box only when the search itself changed elsewhere (clear, a link): a sync for new filter
-    // options or labels must not wipe text typed but not applied yet (debounce pending, focus gone).
-    if (next.q !== syncedQ && document.activeElement !== search) search.value = next.q;
-    syncedQ = next.q;
+    showApplied(search, "q", next.q);
     fillOptions(selects.segment, SEGMENTS, facets.segments, next.segment, (v) => t(`segment_${v}`, {}, v));
     fillOptions(selects.provider, PROVIDERS, facets.providers, next.provider, (v) => v);
     fillOptions(selects.category, CATEGORIES, facets.categories, next.category, (v) => `${v} · ${t(`cat_${v}`, {}, v)}`);
     fillOptions(selects.gateway, [], facets.gateways, next.gateway, (v) => v);
     fillOptions(selects.tag, [], facets.tags, next.tag, (v) => v);
     for (const f of EXTRA) fillOptions(selects[f.name], f.values, {}, next[f.name], (v) => f.optionLabel(v, t));
-    scoreMin.value = next.score_min;
-    scoreMax.value = next.score_max;
-    for (const node of [scoreMin, scoreMax]) node.setAttribute("aria-invalid", "false");
-    rangeError.hidden = true;
+    const lo = showApplied(scoreMin, "score_min", next.score_min);
+    const hi = showApplied(scoreMax, "score_max", next.score_max);
+    if (lo || hi) { // new applied values: a refused range typed before is gone
+      for (const node of [scoreMin, scoreMax]) node.setAttribute("aria-invalid", "false");
+      rangeError.hidden = true;
+    }
     const active = ["segment", "provider", "category", "gateway", "tag", "score_min", "score_max", ...EXTRA.map((f) => f.name)]
       .filter((k) => next[k] !== "" && next[k] !== undefined).length;
     toggle.textContent = active ? t("filters_n", { n: active }) : t("filters_label");
