@@ -70,6 +70,8 @@ def test_focus_is_trapped_inside_the_modal(page: Page, server: UiServer) -> None
 
 def test_the_modal_scrolls_while_the_page_behind_stays_still(page: Page, server: UiServer) -> None:
     open_app(page, server.url)
+    # the KPI counts arrive after the first page; scroll once they are in, or anchoring may move the page
+    expect(page.locator('[data-testid="kpi-total"] .kpi-value')).not_to_have_text("…")
     page.evaluate("() => window.scrollTo(0, 150)")
     page.wait_for_function("() => window.scrollY === 150")
     open_breakdown(page, "pamukkale-seramik.com")

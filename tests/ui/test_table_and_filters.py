@@ -355,3 +355,19 @@ def test_new_filter_options_never_wipe_a_search_not_applied_yet(page: Page, serv
     page.fill('[data-testid="filter-score-max"]', "70")
     page.keyboard.press("Tab")
     wait_query(page, "score_min=60", "score_max=70")
+
+
+def test_the_kpi_strip_keeps_its_height_when_the_counts_arrive(page: Page, server: UiServer) -> None:
+    """The strip shows placeholder figures before the counts: the table below does not jump when they land."""
+    held = Held(page, "**/api/leads/kpis*")
+    open_app(page, server.url)
+    held.wait_held()
+    strip = by_testid(page, "kpis")
+    expect(strip.locator('[data-testid="kpi-total"] .kpi-value')).to_have_text("…")
+    before = strip.bounding_box()
+    table_top = page.locator(TABLE).bounding_box()
+    held.release()
+    expect(strip.locator('[data-testid="kpi-total"] .kpi-value')).not_to_have_text("…")
+    after = strip.bounding_box()
+    assert before and after and table_top and before["height"] == after["height"]
+    assert page.locator(TABLE).bounding_box() == table_top

@@ -296,6 +296,7 @@ function start() {
   byTestId("alerts-open").addEventListener("click", (e) => openAlerts(e.currentTarget, { onOpenLead: showLead }));
   wireScanForm();
   table.renderHeader(state);
+  kpis.render(null, state); // placeholder figures ("…") hold the strip's height: no jump when the counts arrive
   // Filter options and the alert badge wait for the first page: the rows are what the user came for.
   load().then(() => {
     loadFacets();

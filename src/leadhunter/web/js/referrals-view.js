@@ -135,9 +135,12 @@ function relabel() {
   if (last) paint(last.body, last.state);
 }
 
+let syncedQ; // the search the box was last set to: a reload or relabel must not wipe text not applied yet
+
 function syncControls() {
   if (!state) return;
-  if (document.activeElement !== search) search.value = state.q;
+  if (state.q !== syncedQ && document.activeElement !== search) search.value = state.q;
+  syncedQ = state.q;
   fill(selects.lead_type, LEAD_TYPES, (v) => t(`ref_type_${v}`), state.lead_type);
   fill(selects.status, STATUSES, (v) => t(`ref_status_${v}`), state.status);
   fill(selects.link_status, LINK_STATUSES, (v) => t(`ref_${v}`), state.link_status);
