@@ -366,8 +366,11 @@ def test_the_kpi_strip_keeps_its_height_when_the_counts_arrive(page: Page, serve
     expect(strip.locator('[data-testid="kpi-total"] .kpi-value')).to_have_text("…")
     before = strip.bounding_box()
     table_top = page.locator(TABLE).bounding_box()
+    total = by_testid(page, "kpi-total")
+    total.focus()  # the tiles are updated where they stand: a focused one keeps the focus
     held.release()
     expect(strip.locator('[data-testid="kpi-total"] .kpi-value')).not_to_have_text("…")
     after = strip.bounding_box()
     assert before and after and table_top and before["height"] == after["height"]
     assert page.locator(TABLE).bounding_box() == table_top
+    expect(total).to_be_focused()
