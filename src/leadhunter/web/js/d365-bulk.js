@@ -73,7 +73,7 @@ const progressText = el("span", { class: "d365-progress-text", dataset: { testid
 const progress = el("div", { class: "d365-progress", role: "progressbar", tabindex: "-1", hidden: true,
   dataset: { testid: "d365-progress" }, "aria-valuemin": "0" },
 el("span", { class: "d365-progress-bar", "aria-hidden": "true" }, fill), progressText);
-const hint = el("p", { class: "d365-hint small", id: HINT_ID, dataset: { testid: "d365-hint" }, hidden: true });
+const hint = el("p", { class: "d365-hint small", id: HINT_ID, dataset: { testid: "d365-hint" } }, "\u00a0");
 const label = el("span", { class: "d365-bar-label" });
 const bar = el("div", { class: "d365-bar", role: "group", "aria-labelledby": "d365-bar-label", dataset: { testid: "d365-bar", availability: "loading" } },
   el("span", { id: "d365-bar-label", class: "sr-only" }, label),
@@ -104,7 +104,9 @@ function paint() {
   }
   const reason = blocked ? blockedReason() : null;
   if (reason && hint.textContent !== reason.textContent) replaceChildren(hint, reason);
-  hint.hidden = !reason;
+  // An empty hint keeps its line (visibility, not display): the status arriving after the first page must not
+  // move the rows under the user's pointer.
+  hint.classList.toggle("d365-hint-empty", !reason);
   const boxes = rowBoxes();
   const on = boxes.filter((b) => b.checked).length;
   selectAll.checked = boxes.length > 0 && on === boxes.length;
