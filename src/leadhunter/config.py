@@ -32,6 +32,10 @@ class Settings(BaseSettings):
     allow_private_targets: bool = Field(False, description="Allow HTTP lookups of private addresses")
     scoring_rules: Path | None = Field(None, description="Replacement scoring rule file (TOML)")
     provider_rules: Path | None = Field(None, description="Replacement provider rule file (TOML)")
+    footprint_rules: Path | None = Field(None, description="Replacement footprint rule file (TOML)")
+    whitespace_rules: Path | None = Field(None, description="Replacement white-space rule file (TOML)")
+    ip_db: str = Field("", description="Comma-separated MaxMind-DB-format (.mmdb) files: country/ASN data")
+    footprint: bool = Field(True, description="Footprint lookups (NS, www, Intune/Teams names) per domain")
 
     data_dir: Path = Field(Path("hunter-data"), description="Where the embedded shape keeps its SQLite files")
     database_url: str | None = Field(None, description="SQLAlchemy URL; default SQLite in data_dir")

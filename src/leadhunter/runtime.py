@@ -6,14 +6,18 @@ Used by the entry points (API, CLI, Celery tasks); the services below them recei
 from __future__ import annotations
 
 from functools import cache
+from pathlib import Path
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from leadhunter.config import Settings
 from leadhunter.db.engine import make_engine, make_session_factory
+from leadhunter.domain.footprint_rules import default_footprint_rules, parse_footprint_rules
 from leadhunter.domain.provider_rules import default_provider_rules, parse_provider_rules
 from leadhunter.domain.scoring_rules import default_scoring_rules, parse_scoring_rules
+from leadhunter.domain.whitespace_rules import default_whitespace_rules, parse_whitespace_rules
 from leadhunter.scanners.dns.resolver import parse_nameserver, system_nameservers
+from leadhunter.scanners.ipdb import IpDatabaseError, shared_ip_database
 from leadhunter.services.scanning import ScanOptions
 
 
@@ -35,8 +39,17 @@ def scan_options(settings: Settings, *, nameservers: list[str] | None = None, no
                    if settings.scoring_rules else default_scoring_rules())
         providers = (parse_provider_rules(settings.provider_rules.read_text("utf-8"))
                      if settings.provider_rules else default_provider_rules())
+        footprint = (parse_footprint_rules(settings.footprint_rules.read_text("utf-8"))
+                     if settings.footprint_rules else default_footprint_rules())
+        whitespace = (parse_whitespace_rules(settings.whitespace_rules.read_text("utf-8"))
+                      if settings.whitespace_rules else default_whitespace_rules())
     except (ValueError, OSError) as exc:
         raise ConfigError(f"rule file refused: {exc}") from exc
+    ip_files = tuple(Path(p.strip()) for p in settings.ip_db.split(",") if p.strip())
+    try:
+        shared_ip_database(ip_files)  # opened (and checked) once here; scanners share it
+    except IpDatabaseError as exc:
+        raise ConfigError(f"HUNTER_IP_DB: {exc}") from exc
     return ScanOptions(
         nameservers=servers, dns_timeout=settings.dns_timeout, dns_retries=settings.dns_retries,
         dns_concurrency=settings.dns_concurrency, window=settings.scan_window,
@@ -45,6 +58,7 @@ def scan_options(settings: Settings, *, nameservers: list[str] | None = None, no
         tenant_base_url=settings.tenant_base_url, tenant_timeout=settings.tenant_timeout,
         tenant_verify=settings.tenant_ca_file or True, allow_private_targets=settings.allow_private_targets,
         provider_rules=providers, scoring_rules=scoring,
+        footprint=settings.footprint, ip_db_files=ip_files, footprint_rules=footprint, whitespace_rules=whitespace,
     )
 
 

@@ -25,9 +25,9 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import Any, NamedTuple, Self
 
-from dnslib import AAAA, CNAME, EDNS0, MX, NS, QTYPE, RCODE, RR, SOA, TXT, A, DNSError, DNSHeader, DNSRecord
+from dnslib import AAAA, CNAME, EDNS0, MX, NS, QTYPE, RCODE, RR, SOA, SRV, TXT, A, DNSError, DNSHeader, DNSRecord
 
-SUPPORTED_TYPES = frozenset({"A", "AAAA", "CNAME", "MX", "NS", "SOA", "TXT"})
+SUPPORTED_TYPES = frozenset({"A", "AAAA", "CNAME", "MX", "NS", "SOA", "SRV", "TXT"})
 FAULT_KINDS = frozenset({"servfail", "refused", "formerr", "drop", "truncate", "wrong_id"})  # + "delay:<s>"
 CLASSIC_UDP_LIMIT = 512  # bytes, RFC 1035 §4.2.1
 ADVERTISED_EDNS_PAYLOAD = 1232  # bytes, the size we put in our own OPT record
@@ -73,7 +73,8 @@ def _txt_strings(value: str | bytes | Sequence[str | bytes]) -> list[bytes]:
 def make_rdata(rtype: str, value: str | Sequence[str]) -> Any:
     """Build dnslib rdata from presentation text (names in values may omit their trailing dot).
 
-    MX is "PREFERENCE EXCHANGE"; SOA is "MNAME RNAME [SERIAL [REFRESH [RETRY [EXPIRE [MINIMUM]]]]]".
+    MX is "PREFERENCE EXCHANGE"; SRV is "PRIORITY WEIGHT PORT TARGET";
+    SOA is "MNAME RNAME [SERIAL [REFRESH [RETRY [EXPIRE [MINIMUM]]]]]".
     """
     if rtype == "TXT":
         return TXT(_txt_strings(value))
@@ -88,6 +89,9 @@ def make_rdata(rtype: str, value: str | Sequence[str]) -> Any:
         return (CNAME if rtype == "CNAME" else NS)(fields[0])
     if rtype == "MX" and len(fields) == 2:
         return MX(fields[1], int(fields[0]))
+    if rtype == "SRV" and len(fields) == 4:
+        priority, weight, port = (int(field) for field in fields[:3])
+        return SRV(priority, weight, port, fields[3])
     if rtype == "SOA" and 2 <= len(fields) <= 7:
         times = [int(field) for field in fields[2:]] + [1, 7200, 3600, 1209600, 300][len(fields) - 2 :]
         return SOA(fields[0], fields[1], tuple(times))

@@ -34,6 +34,7 @@ class Tenant:
     namespace: str = "Managed"
     brand: str | None = None
     region: str = "WW"
+    auth_url: str | None = None  # Federated only: the IdP sign-in URL (default an AD FS one on sts.<domain>)
 
 
 def aad_error(error: str, code: int, message: str, *, correlation_id: str | None = None) -> JsonDict:
@@ -151,7 +152,7 @@ def user_realm(login: str, tenant: Tenant | None) -> JsonDict:
     domain = login.rpartition("@")[2].lower()
     body: JsonDict
     if tenant.namespace == "Federated":
-        auth_url = (
+        auth_url = tenant.auth_url or (
             f"https://sts.{domain}/adfs/ls/?username={quote(login, safe='')}&wa=wsignin1.0"
             "&wtrealm=urn%3afederation%3aMicrosoftOnline&wctx="
         )

@@ -77,11 +77,14 @@ class EntraServer(LoopbackHTTPServer):
         namespace: str = "Managed",
         brand: str | None = None,
         region: str = "WW",
+        auth_url: str | None = None,
     ) -> None:
-        """Register (or replace) a tenant and its verified domains; `namespace` is Managed or Federated."""
+        """Register (or replace) a tenant and its verified domains; `namespace` is Managed or Federated
+        (`auth_url`: the federated IdP's sign-in URL; default an AD FS one on sts.<domain>)."""
         if namespace not in docs.NAMESPACE_TYPES:
             raise ValueError(f"namespace must be one of {sorted(docs.NAMESPACE_TYPES)}, not {namespace!r}")
-        tenant = Tenant(tenant_id.lower(), tuple(d.lower().rstrip(".") for d in domains), namespace, brand, region)
+        tenant = Tenant(tenant_id.lower(), tuple(d.lower().rstrip(".") for d in domains), namespace, brand, region,
+                        auth_url)
         with self._lock:
             self._tenants[tenant.tenant_id] = tenant
             for stale in [d for d, tid in self._domains.items() if tid == tenant.tenant_id]:

@@ -8,10 +8,15 @@ from leadhunter.domain.detection import Detection, MxStatus, detect_provider
 from leadhunter.domain.dkim import DkimResult, DkimStatus, evaluate_dkim
 from leadhunter.domain.dmarc import DmarcResult, DmarcStatus, find_dmarc
 from leadhunter.domain.facts import DomainFacts, TenantStatus
+from leadhunter.domain.footprint import Footprint, read_footprint
+from leadhunter.domain.footprint_rules import FootprintRules, default_footprint_rules
+from leadhunter.domain.networks import default_network_table
 from leadhunter.domain.provider_rules import ProviderRules
 from leadhunter.domain.scoring import Score, ScoreInput, score_lead
 from leadhunter.domain.scoring_rules import ScoringRules
 from leadhunter.domain.spf import SpfResult, SpfStatus, find_spf
+from leadhunter.domain.whitespace import Whitespace, whitespace_grid
+from leadhunter.domain.whitespace_rules import WhitespaceRules, default_whitespace_rules
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,6 +29,8 @@ class Assessment:
     dkim: DkimResult
     detection: Detection
     score: Score
+    footprint: Footprint | None = None  # footprint signals (domain/footprint.py)
+    whitespace: Whitespace | None = None  # the Microsoft white-space grid (domain/whitespace.py)
 
     @property
     def partial(self) -> bool:
@@ -47,8 +54,12 @@ def assess(
     provider_rules: ProviderRules,
     scoring_rules: ScoringRules,
     referral: ReferralSignals = NO_REFERRAL,
+    *,
+    footprint_rules: FootprintRules | None = None,
+    whitespace_rules: WhitespaceRules | None = None,
 ) -> Assessment:
-    """Judge every record, detect the provider and score the lead."""
+    """Judge every record, detect the provider, score the lead, read the footprint and build the
+    white-space grid (``footprint_rules`` / ``whitespace_rules`` default to the shipped files)."""
     spf = find_spf(facts.txt, facts.spf)
     dmarc = find_dmarc(facts.dmarc)
     dkim = evaluate_dkim(facts.dkim)
@@ -75,7 +86,9 @@ def assess(
         dkim_reason=dkim.reason,
         dmarc_reason=dmarc.reason,
     )
-    return Assessment(facts, spf, dmarc, dkim, detection, score_lead(inputs, scoring_rules))
+    footprint = read_footprint(facts, footprint_rules or default_footprint_rules(), default_network_table())
+    grid = whitespace_grid(facts, detection, footprint, whitespace_rules or default_whitespace_rules())
+    return Assessment(facts, spf, dmarc, dkim, detection, score_lead(inputs, scoring_rules), footprint, grid)
 
 
 def score_invalid(reason: str, scoring_rules: ScoringRules) -> Score:

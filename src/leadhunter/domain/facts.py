@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from leadhunter.domain.footprint_facts import FootprintLookups
 from leadhunter.domain.lookups import Lookup
 
 
@@ -33,6 +34,7 @@ class TenantFacts:
     brand: str | None = None
     region: str | None = None  # tenant_region_scope, e.g. "EU", "WW"
     error: str | None = None  # why discovery failed, for the operator
+    auth_url: str | None = None  # the realm's federation AuthURL (Federated namespaces only)
 
 
 TENANT_SKIPPED = TenantFacts(TenantStatus.SKIPPED)
@@ -78,6 +80,7 @@ class DomainFacts:
     addresses: tuple[Lookup, ...] = ()  # A/AAAA of the apex and of the MX hosts
     spf: SpfExpansion = field(default_factory=SpfExpansion)
     tenant: TenantFacts = TENANT_SKIPPED
+    footprint: FootprintLookups | None = None  # NS, www, Intune/Teams names, network (see footprint_facts)
 
     def lookups(self) -> Iterator[Lookup]:
         """All lookups of this scan, in a stable order."""
@@ -90,6 +93,8 @@ class DomainFacts:
             yield self.autodiscover
         yield from self.addresses
         yield from self.spf.failed
+        if self.footprint is not None:
+            yield from self.footprint.lookups()
 
     def failed_lookups(self) -> tuple[Lookup, ...]:
         """The lookups whose outcome tells nothing (timeout, SERVFAIL, REFUSED, error)."""

@@ -37,7 +37,8 @@ class Lookup:
 
     ``name`` is the queried name in ASCII, lower case, without the trailing dot. ``answers`` holds the
     records of ``rtype`` in presentation form: ``"10 mx.example.com"`` for MX (preference, host),
-    the joined character-strings for TXT, the target for CNAME, the address for A/AAAA. ``cnames`` is
+    the joined character-strings for TXT, the target for CNAME and NS, the address for A/AAAA,
+    ``"100 1 443 sipdir.online.lync.com"`` for SRV (priority, weight, port, target). ``cnames`` is
     the CNAME chain followed to reach the answer (targets in order), empty when there was none.
     """
 

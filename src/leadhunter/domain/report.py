@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from leadhunter.domain.assessment import Assessment
+from leadhunter.domain.footprint_report import empty_footprint_report, footprint_report
 from leadhunter.domain.normalize import NormalizedDomain
 from leadhunter.domain.scoring import Score
 
@@ -49,7 +50,7 @@ def invalid_report(norm: NormalizedDomain, score: Score) -> JsonDict:
     """The line for input that is not a usable company domain (status ``invalid``)."""
     return {**_base(norm, "invalid"), "provider": None, "gateway": None, "confidence": None,
             "evidence": [], "mx": [], "spf": None, "dmarc": None, "dkim": None, "tenant": None,
-            **score_json(score), "lookups": []}
+            **score_json(score), "lookups": [], **empty_footprint_report()}
 
 
 def failed_report(norm: NormalizedDomain, error: str, score: Score) -> JsonDict:
@@ -109,8 +110,10 @@ def assessment_report(norm: NormalizedDomain, result: Assessment) -> JsonDict:
             "region": tenant.region,
             "tenant_name": det.tenant_name,
             "error": tenant.error,
+            "auth_url": tenant.auth_url,
         },
         **score_json(result.score),
         "lookups": [{"name": lk.name, "type": lk.rtype, "outcome": lk.outcome.value}
                     for lk in facts.failed_lookups()],
+        **footprint_report(result),
     }

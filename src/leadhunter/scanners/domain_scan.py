@@ -1,7 +1,8 @@
 """Scan one registrable domain: every DNS question at once, then the ones that depend on the answers.
 
 Round 1 (in parallel): MX, apex TXT, ``_dmarc`` TXT, DKIM TXT per selector, ``autodiscover`` CNAME,
-apex A/AAAA, and tenant discovery. Round 2 (in parallel): A/AAAA of the MX hosts and the SPF include
+apex A/AAAA, tenant discovery and the footprint lookups (:mod:`leadhunter.scanners.footprint_scan`).
+Round 2 (in parallel): A/AAAA of the MX hosts and the SPF include
 tree, both through the resolver's shared cache since thousands of domains point at the same hosts.
 """
 
@@ -14,6 +15,8 @@ from leadhunter.domain.facts import TENANT_SKIPPED, DkimProbe, DomainFacts, SpfE
 from leadhunter.domain.lookups import is_null_mx, parse_mx
 from leadhunter.domain.spf import parse_spf, spf_records
 from leadhunter.scanners.dns.resolver import Resolver
+from leadhunter.scanners.footprint_scan import describe_network, lookup_footprint
+from leadhunter.scanners.ipdb import IpDatabase
 from leadhunter.scanners.spf_expand import expand_spf
 from leadhunter.scanners.tenant import TenantDiscovery
 
@@ -23,7 +26,8 @@ MAX_MX_HOSTS = 5  # address lookups for at most this many MX hosts, lowest prefe
 
 class DomainScanner:
     """Gathers :class:`DomainFacts` for a domain through ``resolver`` and, when given, ``tenant``
-    discovery. ``dkim_selectors`` are probed in order (default :data:`DEFAULT_DKIM_SELECTORS`)."""
+    discovery. ``dkim_selectors`` are probed in order (default :data:`DEFAULT_DKIM_SELECTORS`).
+    ``footprint`` (default on) adds the footprint lookups; ``ip_db`` describes the addresses found."""
 
     def __init__(
         self,
@@ -31,15 +35,20 @@ class DomainScanner:
         *,
         tenant: TenantDiscovery | None = None,
         dkim_selectors: Sequence[str] = DEFAULT_DKIM_SELECTORS,
+        footprint: bool = True,
+        ip_db: IpDatabase | None = None,
     ) -> None:
         self.resolver = resolver
         self.tenant = tenant
         self.dkim_selectors = tuple(dkim_selectors)
+        self.footprint = footprint
+        self.ip_db = ip_db
 
     async def scan(self, domain: str) -> DomainFacts:
         """All facts for ``domain`` (ASCII registrable domain). DNS trouble is recorded, never raised."""
         lookup = self.resolver.lookup
         tenant_task = asyncio.ensure_future(self._tenant(domain))
+        footprint_task = asyncio.ensure_future(lookup_footprint(lookup, domain)) if self.footprint else None
         first = await asyncio.gather(
             lookup(domain, "MX"),
             lookup(domain, "TXT"),
@@ -66,6 +75,10 @@ class DomainScanner:
         spf_task = asyncio.ensure_future(spf_job)
         addresses = await asyncio.gather(*address_jobs)
         spf = await spf_task
+        all_addresses = (apex_a, apex_aaaa, *addresses)
+        footprint = None
+        if footprint_task is not None:
+            footprint = describe_network(await footprint_task, all_addresses, self.ip_db)
         return DomainFacts(
             domain=domain,
             mx=mx,
@@ -73,9 +86,10 @@ class DomainScanner:
             dmarc=dmarc,
             dkim=dkim,
             autodiscover=autodiscover,
-            addresses=(apex_a, apex_aaaa, *addresses),
+            addresses=all_addresses,
             spf=spf,
             tenant=await tenant_task,
+            footprint=footprint,
         )
 
     async def _tenant(self, domain: str) -> TenantFacts:

@@ -2,8 +2,9 @@
 
 Two requests per domain, made together: the OIDC metadata (its ``token_endpoint`` path carries the
 tenant GUID; 400 ``invalid_tenant`` means no tenant) and ``getuserrealm.srf`` (Managed / Federated /
-Unknown and the brand name). A circuit breaker stops asking once the service is unreachable, so a
-ten-thousand-domain scan goes on at full speed and each result says discovery failed.
+Unknown, the brand name and, when federated, the IdP's ``AuthURL``). A circuit breaker stops asking
+once the service is unreachable, so a ten-thousand-domain scan goes on at full speed and each result
+says discovery failed.
 """
 
 from __future__ import annotations
@@ -97,11 +98,11 @@ class TenantDiscovery:
                 return TenantFacts(TenantStatus.FAILED, error=f"unexpected answer: {exc}")
         self._failures = 0
         tenant_id, region = oidc
-        namespace, brand = realm
+        namespace, brand, auth_url = realm
         if tenant_id is None and namespace in (None, "Unknown"):
             return TenantFacts(TenantStatus.NOT_FOUND, namespace=namespace)
         return TenantFacts(TenantStatus.FOUND, tenant_id=tenant_id, namespace=namespace, brand=brand,
-                           region=region)
+                           region=region, auth_url=auth_url if namespace == "Federated" else None)
 
     def _record_failure(self, transport: bool) -> None:
         if not transport:
@@ -126,7 +127,7 @@ class TenantDiscovery:
         region = body.get("tenant_region_scope")
         return tenant_id, region if isinstance(region, str) else None
 
-    async def _realm(self, domain: str) -> tuple[str | None, str | None]:
+    async def _realm(self, domain: str) -> tuple[str | None, str | None, str | None]:
         response = await self._client.get(
             f"{self.base_url}/getuserrealm.srf", params={"login": f"user@{domain}", "json": "1"}
         )
@@ -134,9 +135,9 @@ class TenantDiscovery:
         body = response.json()
         if not isinstance(body, dict):
             raise ValueError("user realm answer is not an object")
-        namespace = body.get("NameSpaceType")
-        brand = body.get("FederationBrandName")
-        return (namespace if isinstance(namespace, str) else None, brand if isinstance(brand, str) else None)
+        namespace, brand, auth_url = (body.get(key) for key in ("NameSpaceType", "FederationBrandName", "AuthURL"))
+        return (namespace if isinstance(namespace, str) else None, brand if isinstance(brand, str) else None,
+                auth_url if isinstance(auth_url, str) else None)
 
 
 def _describe(exc: Exception) -> str:

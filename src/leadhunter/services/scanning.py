@@ -11,15 +11,19 @@ import asyncio
 from collections import OrderedDict, deque
 from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from leadhunter.domain.assessment import NO_REFERRAL, Assessment, ReferralSignals, assess, score_invalid
+from leadhunter.domain.footprint_rules import FootprintRules, default_footprint_rules
 from leadhunter.domain.normalize import NormalizedDomain, normalize_domain
 from leadhunter.domain.provider_rules import ProviderRules, default_provider_rules
 from leadhunter.domain.report import assessment_report, failed_report, invalid_report
 from leadhunter.domain.scoring_rules import ScoringRules, default_scoring_rules
+from leadhunter.domain.whitespace_rules import WhitespaceRules, default_whitespace_rules
 from leadhunter.scanners.dns.resolver import Nameserver, Resolver
 from leadhunter.scanners.domain_scan import DEFAULT_DKIM_SELECTORS, DomainScanner
+from leadhunter.scanners.ipdb import shared_ip_database
 from leadhunter.scanners.tenant import DEFAULT_BASE_URL, TenantDiscovery
 
 _RECENT = 1_024  # completed results kept so a domain repeated in one run is scanned once (entries)
@@ -28,7 +32,8 @@ _RECENT = 1_024  # completed results kept so a domain repeated in one run is sca
 @dataclass(frozen=True)
 class ScanOptions:
     """How to scan. Times are seconds. ``window`` bounds domains in flight (default 400);
-    ``dns_concurrency`` bounds DNS queries in flight (default 512)."""
+    ``dns_concurrency`` bounds DNS queries in flight (default 512). ``footprint`` (default on) adds the
+    footprint lookups; ``ip_db_files`` are MaxMind-DB-format files for the offline IP database."""
 
     nameservers: Sequence[Nameserver]
     dns_timeout: float = 2.0
@@ -43,6 +48,10 @@ class ScanOptions:
     allow_private_targets: bool = False
     provider_rules: ProviderRules = field(default_factory=default_provider_rules)
     scoring_rules: ScoringRules = field(default_factory=default_scoring_rules)
+    footprint: bool = True
+    ip_db_files: tuple[Path, ...] = ()
+    footprint_rules: FootprintRules = field(default_factory=default_footprint_rules)
+    whitespace_rules: WhitespaceRules = field(default_factory=default_whitespace_rules)
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,7 +87,9 @@ class Scanner:
                 options.tenant_base_url, timeout=options.tenant_timeout, verify=options.tenant_verify,
                 allow_private=options.allow_private_targets,
             )
-        self.domains = DomainScanner(self.resolver, tenant=self.tenant, dkim_selectors=options.dkim_selectors)
+        self.domains = DomainScanner(self.resolver, tenant=self.tenant, dkim_selectors=options.dkim_selectors,
+                                     footprint=options.footprint,
+                                     ip_db=shared_ip_database(options.ip_db_files) if options.footprint else None)
         # Keyed by domain and referral signals: the same domain judged with other signals is another result.
         self._recent: OrderedDict[tuple[str, ReferralSignals], Assessment] = OrderedDict()
         self._inflight: dict[tuple[str, ReferralSignals], asyncio.Task[ScanOutcome]] = {}
@@ -117,7 +128,9 @@ class Scanner:
         assert norm.domain is not None
         try:
             facts = await self.domains.scan(norm.domain)
-            result = assess(facts, self.options.provider_rules, self.options.scoring_rules, referral)
+            result = assess(facts, self.options.provider_rules, self.options.scoring_rules, referral,
+                            footprint_rules=self.options.footprint_rules,
+                            whitespace_rules=self.options.whitespace_rules)
         # The batch boundary: a defect hit by one domain's data must not stop the other 9,999;
         # it is reported on that domain's line with its type, and the run goes on.
         except Exception as exc:  # noqa: BLE001

@@ -1,7 +1,7 @@
 """DNS wire format (RFC 1035): build a query, parse the parts of an answer Hunter reads.
 
 Hand-written because the scan is dominated by per-query overhead: a general-purpose library parses every
-section into objects, while Hunter needs only the answer records of five types. Anything it cannot parse
+section into objects, while Hunter needs only the answer records of a few types. Anything it cannot parse
 raises :class:`WireError`, which the resolver turns into an ``error`` outcome for that one lookup.
 """
 
@@ -11,7 +11,8 @@ import socket
 import struct
 from dataclasses import dataclass
 
-TYPE_CODES: dict[str, int] = {"A": 1, "NS": 2, "CNAME": 5, "SOA": 6, "MX": 15, "TXT": 16, "AAAA": 28}
+TYPE_CODES: dict[str, int] = {"A": 1, "NS": 2, "CNAME": 5, "SOA": 6, "MX": 15, "TXT": 16, "AAAA": 28,
+                         "SRV": 33}
 _TYPE_NAMES = {code: name for name, code in TYPE_CODES.items()}
 _OPT = 41
 _HEADER = struct.Struct("!HHHHHH")
@@ -136,6 +137,10 @@ def _value(data: bytes, rtype: int, start: int, rdlen: int) -> str:
         return f"{pref} {host}"
     if rtype == 16:
         return _txt(data[start : start + rdlen])
+    if rtype == 33:  # RFC 2782: priority, weight, port, target
+        priority, weight, port = struct.unpack_from("!HHH", data, start)
+        target, _ = read_name(data, start + 6)
+        return f"{priority} {weight} {port} {target}"
     host, _ = read_name(data, start)
     return host
 
