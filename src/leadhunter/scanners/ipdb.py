@@ -97,7 +97,7 @@ def _open_mmdb(path: Path) -> Any:
         raise IpDatabaseError("reading HUNTER_IP_DB files needs the 'maxminddb' package") from exc
     try:
         return maxminddb.open_database(str(path))
-    except (OSError, ValueError) as exc:  # maxminddb raises InvalidDatabaseError (a ValueError)
+    except (OSError, ValueError, maxminddb.InvalidDatabaseError) as exc:
         raise IpDatabaseError(f"{path}: not a readable MaxMind DB (.mmdb) file: {exc}") from exc
 
 
