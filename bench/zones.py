@@ -224,6 +224,7 @@ def _common(plan: Plan, rng: random.Random, i: int) -> None:
         plan.shared.append((target, "TXT", f"k=rsa; t=s; p={dkim_key(rng)}"))
     if rng.random() < 0.1:
         plan.add("@", "TXT", f"facebook-domain-verification={rng.randbytes(15).hex()}")
+    _footprint(plan, rng)
     weights = dict(DMARC_MIX)
     if plan.gateway:
         weights = {"absent": 15, "none": 25, "quarantine": 25, "reject": 35}
@@ -231,6 +232,26 @@ def _common(plan: Plan, rng: random.Random, i: int) -> None:
     if plan.dmarc != "absent":
         extra = "; sp=none; adkim=r; aspf=r" if rng.random() < 0.2 else ""
         plan.add("_dmarc", "TXT", f"v=DMARC1; p={plan.dmarc}; rua=mailto:dmarc@{plan.domain}{extra}")
+
+
+WEB_CNAMES = ("{label}.azurewebsites.net.", "d{n}.cloudfront.net.", "ghs.googlehosted.com.", "{label}.netlify.app.")
+
+
+def _footprint(plan: Plan, rng: random.Random) -> None:
+    """Footprint records (spec shapes): Intune/Entra CNAMEs and Teams CNAMEs and SRVs, mostly at
+    Microsoft 365 tenants, and a www CNAME to a cloud web host for some domains."""
+    microsoft = plan.provider == "M365"
+    if microsoft and rng.random() < 0.4:
+        plan.add("enterpriseenrollment", "CNAME", "enterpriseenrollment-s.manage.microsoft.com.")
+        plan.add("enterpriseregistration", "CNAME", "enterpriseregistration.windows.net.")
+    if microsoft and rng.random() < 0.3:
+        plan.add("lyncdiscover", "CNAME", "webdir.online.lync.com.")
+        plan.add("sip", "CNAME", "sipdir.online.lync.com.")
+        plan.add("_sip._tls", "SRV", "100 1 443 sipdir.online.lync.com.")
+        plan.add("_sipfederationtls._tcp", "SRV", "100 1 5061 sipfed.online.lync.com.")
+    if rng.random() < 0.15 and not any(o.startswith("www.") for o, _, _ in plan.records):
+        label = plan.domain.split(".")[0]
+        plan.add("www", "CNAME", rng.choice(WEB_CNAMES).format(label=label, n=rng.randrange(10**6)))
 
 
 def plan_domain(i: int, rng: random.Random) -> Plan:

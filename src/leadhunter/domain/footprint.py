@@ -178,8 +178,11 @@ def _saas(txt: Lookup, rules: FootprintRules) -> Signal:
         return Signal("saas", SignalState.UNKNOWN)
     tags: list[str] = []
     evidence: list[str] = []
+    any_prefix = rules.saas_prefixes
     for record in txt.answers:
         lowered = record.strip().lower()
+        if not lowered.startswith(any_prefix):
+            continue
         for rule in rules.saas:
             if rule.tag not in tags and any(lowered.startswith(p) for p in rule.prefixes):
                 tags.append(rule.tag)

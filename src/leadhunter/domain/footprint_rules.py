@@ -83,6 +83,11 @@ class FootprintRules:
     idps: tuple[HostRule, ...]
     saas: tuple[SaasRule, ...]
 
+    @property
+    def saas_prefixes(self) -> tuple[str, ...]:
+        """Every SaaS prefix, for a one-call first test of a TXT record."""
+        return tuple(p for rule in self.saas for p in rule.prefixes)
+
     def first(self, rules: tuple[HostRule, ...], host: str) -> tuple[HostRule, str] | None:
         """The first rule of ``rules`` whose pattern matches ``host``, with the matching pattern text."""
         for rule in rules:

@@ -55,12 +55,17 @@ class NetworkTable:
             ip = ipaddress.ip_address(address)
         except ValueError:
             return None
-        value = int(ip)
-        starts = self._starts[ip.version]
+        return self.by_ip(ip)
+
+        return self.by_int(ip.version, int(ip))
+
+    def by_int(self, version: int, value: int) -> Network | None:
+        """:meth:`by_address` for an address given as IP version (4 or 6) and integer value."""
+        starts = self._starts[version]
         pos = bisect.bisect_right(starts, value) - 1
         if pos < 0:
             return None
-        end, index = self._rest[ip.version][pos]
+        end, index = self._rest[version][pos]
         return self.networks[index] if value <= end else None
 
     def by_asn(self, asn: int | None) -> Network | None:

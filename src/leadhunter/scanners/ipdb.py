@@ -15,6 +15,7 @@ No network call is ever made. Sources, loaded once per process and shared by eve
 from __future__ import annotations
 
 import ipaddress
+import socket
 from collections.abc import Callable, Iterable, Sequence
 from functools import cache
 from pathlib import Path
@@ -22,6 +23,8 @@ from typing import Any
 
 from leadhunter.domain.footprint_facts import AddressInfo
 from leadhunter.domain.networks import NetworkTable, default_network_table
+
+MEMO_SIZE = 8_192  # addresses remembered per database (entries), so memory stays flat
 
 
 class IpDatabaseError(ValueError):
@@ -53,6 +56,8 @@ class IpDatabase:
         self.table = table or default_network_table()
         self._country = _iptocc()
         self._readers: list[Any] = []
+        # Thousands of domains share MX and CDN addresses: a bounded memo keeps memory flat.
+        self._memo: dict[str, AddressInfo] = {}
         for path in files:
             self._readers.append(_open_mmdb(path))
 
@@ -65,11 +70,18 @@ class IpDatabase:
     def describe(self, address: str) -> AddressInfo:
         """Country, AS and network label of ``address``; parts the sources do not know are None.
         Private, loopback and other non-global addresses get no country or AS."""
-        try:
-            ip = ipaddress.ip_address(address)
-        except ValueError:
-            return AddressInfo(address)
-        if not ip.is_global:
+        known = self._memo.get(address)
+        if known is not None:
+            return known
+        info = self._describe(address)
+        if len(self._memo) >= MEMO_SIZE:
+            self._memo.clear()  # cheaper than LRU bookkeeping; the hot addresses come back at once
+        self._memo[address] = info
+        return info
+
+    def _describe(self, address: str) -> AddressInfo:
+        parsed = _parse(address)
+        if parsed is None or _special(*parsed):
             return AddressInfo(address)
         country = self._country(address)
         asn: int | None = None
@@ -80,7 +92,7 @@ class IpDatabase:
                 country = _mmdb_country(record) or country
                 found_asn, found_name = _mmdb_asn(record)
                 asn, as_name = found_asn or asn, found_name or as_name
-        network = self.table.by_asn(asn) or self.table.by_address(address)
+        network = self.table.by_asn(asn) or self.table.by_int(*parsed)
         if network is not None and asn is None:
             asn, as_name = (network.asns[0] if network.asns else None), network.as_name or None
         return AddressInfo(address, country, asn, as_name, network.label if network else None)
@@ -88,6 +100,33 @@ class IpDatabase:
     def describe_all(self, addresses: Iterable[str]) -> tuple[AddressInfo, ...]:
         """:meth:`describe` for each distinct address, in first-seen order."""
         return tuple(self.describe(a) for a in dict.fromkeys(addresses))
+
+
+def _parse(address: str) -> tuple[int, int] | None:
+    """(IP version, integer value) of an address in text form, or None. socket.inet_pton is used
+    rather than ipaddress because this runs for every address of every domain."""
+    for family, version in ((socket.AF_INET, 4), (socket.AF_INET6, 6)):
+        try:
+            return version, int.from_bytes(socket.inet_pton(family, address), "big")
+        except OSError:
+            continue
+    return None
+
+
+def _blocks(*cidrs: str) -> tuple[tuple[int, int, int], ...]:
+    nets = [ipaddress.ip_network(c) for c in cidrs]
+    return tuple((n.version, int(n.network_address), int(n.broadcast_address)) for n in nets)
+
+
+# Not publicly routed (RFC 6890 and friends): no country, no AS, no file lookup.
+_SPECIAL = _blocks("0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16",
+                   "172.16.0.0/12", "192.0.0.0/24", "192.0.2.0/24", "192.168.0.0/16", "198.18.0.0/15",
+                   "198.51.100.0/24", "203.0.113.0/24", "224.0.0.0/3", "::/127", "::ffff:0:0/96",
+                   "64:ff9b::/96", "100::/64", "2001:db8::/32", "fc00::/7", "fe80::/10", "ff00::/8")
+
+
+def _special(version: int, value: int) -> bool:
+    return any(v == version and start <= value <= end for v, start, end in _SPECIAL)
 
 
 def _open_mmdb(path: Path) -> Any:
