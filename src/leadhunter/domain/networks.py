@@ -55,7 +55,7 @@ class NetworkTable:
             ip = ipaddress.ip_address(address)
         except ValueError:
             return None
-        return self.by_ip(ip)
+        return self.by_int(ip.version, int(ip))
 
         return self.by_int(ip.version, int(ip))
 
