@@ -57,8 +57,6 @@ class NetworkTable:
             return None
         return self.by_int(ip.version, int(ip))
 
-        return self.by_int(ip.version, int(ip))
-
     def by_int(self, version: int, value: int) -> Network | None:
         """:meth:`by_address` for an address given as IP version (4 or 6) and integer value."""
         starts = self._starts[version]
