@@ -145,15 +145,19 @@ def _call(client: D365Port, leads: list[tuple[repo.Claimed, LeadSnapshot]], sing
 
 
 def run_push(factory: sessionmaker[Session], client: D365Port, company_ids: Sequence[int], *,
-             single: bool = False, options: PushOptions | None = None,
+             single: bool = False, options: PushOptions | None = None, job_id: int | None = None,
              clock: Callable[[], datetime] = utcnow) -> RunResult:
     """Push the due leads among ``company_ids`` (see the module docstring) and settle what can be settled.
-    ``single`` pushes each lead with its own upsert instead of ``$batch``. Never raises for D365 trouble."""
+    ``single`` pushes each lead with its own upsert instead of ``$batch``; ``job_id`` is the bulk job the run
+    works for, if any. Never raises for D365 trouble."""
     options = options or PushOptions()
     token, started = str(uuid.uuid4()), clock()
     with factory.begin() as session:
         claimed = repo.claim(session, company_ids, token=token, now=started,
                              expires=started + timedelta(seconds=options.lease))
+        if claimed:  # the jobs start now, when a worker takes up their leads, not when the first outcome lands
+            jobs = {c.job_id for c in claimed if c.job_id is not None} | ({job_id} if job_id is not None else set())
+            repo.start_jobs(session, jobs, now=started)
     settled: list[tuple[repo.Claimed, str, PushOutcome]] = []
     if claimed:
         with factory() as session:
@@ -319,7 +323,7 @@ def push_chunk(factory: sessionmaker[Session], client: D365Port, job_id: int, ch
         with factory.begin() as session:
             repo.refresh_jobs(session, [job_id], now=clock())
         return RunResult()
-    return run_push(factory, client, ids, options=options, clock=clock)
+    return run_push(factory, client, ids, options=options, job_id=job_id, clock=clock)
 
 
 def push_lead(factory: sessionmaker[Session], client: D365Port, company_id: int, *,
