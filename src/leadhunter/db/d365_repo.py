@@ -41,6 +41,7 @@ from leadhunter.db.models import Company, UtcDateTime, utcnow
 _BATCH = 500  # ids per IN (...) query
 SYNC: Table = D365LeadSync.metadata.tables[D365LeadSync.__tablename__]
 ITEMS: Table = D365BulkJobItem.metadata.tables[D365BulkJobItem.__tablename__]
+JOBS: Table = D365BulkJob.metadata.tables[D365BulkJob.__tablename__]
 AUDIT: Table = D365PushAudit.metadata.tables[D365PushAudit.__tablename__]
 
 
@@ -234,9 +235,8 @@ def start_jobs(session: Session, job_ids: Iterable[int], *, now: datetime) -> No
     ids = sorted(set(job_ids))
     if not ids:
         return
-    jobs = D365BulkJob.__table__
-    session.execute(update(jobs).where(jobs.c.id.in_(ids), jobs.c.started_at.is_(None)).values(started_at=now))
-    session.execute(update(jobs).where(jobs.c.id.in_(ids), jobs.c.status == JOB_QUEUED).values(status=JOB_RUNNING))
+    session.execute(update(JOBS).where(JOBS.c.id.in_(ids), JOBS.c.started_at.is_(None)).values(started_at=now))
+    session.execute(update(JOBS).where(JOBS.c.id.in_(ids), JOBS.c.status == JOB_QUEUED).values(status=JOB_RUNNING))
 
 
 def refresh_jobs(session: Session, job_ids: Iterable[int], *, now: datetime) -> None:
