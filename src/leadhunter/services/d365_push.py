@@ -67,13 +67,15 @@ class D365Port(Protocol):
 class PushOptions:
     """``max_attempts`` per lead per request (3); ``backoff`` seconds before the second attempt (30),
     doubled for each further one, capped at ``max_backoff`` (3600); ``lease`` seconds a claimed lead stays
-    reserved without a heartbeat (120; renewed every third of it); ``chunk_size`` leads per bulk task (500)."""
+    reserved without a heartbeat (120; renewed every third of it); ``chunk_size`` leads per bulk task (500);
+    ``public_url`` Hunter's address as users open it (None: leads carry no link back)."""
 
     max_attempts: int = 3
     backoff: float = 30.0
     max_backoff: float = 3600.0
     lease: float = 120.0
     chunk_size: int = 500
+    public_url: str | None = None
 
 
 @dataclass(frozen=True)
@@ -161,7 +163,7 @@ def run_push(factory: sessionmaker[Session], client: D365Port, company_ids: Sequ
     settled: list[tuple[repo.Claimed, str, PushOutcome]] = []
     if claimed:
         with factory() as session:
-            snapshots = build_snapshots(session, [c.company_id for c in claimed])
+            snapshots = build_snapshots(session, [c.company_id for c in claimed], public_url=options.public_url)
         pushable: list[tuple[repo.Claimed, LeadSnapshot]] = []
         for c in claimed:
             found = snapshots.get(c.company_id)
