@@ -7,8 +7,9 @@ domain, scanners and services never read the environment.
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_SELECTORS = "selector1,selector2,google,default,k1,s1,s2"
@@ -57,6 +58,8 @@ class Settings(BaseSettings):
     partner_center_tenant: str = Field("organizations", description="Entra tenant (GUID or domain) to sign in to")
     partner_center_token_cache: Path | None = Field(
         None, description="MSAL token cache file (owner-only); default data_dir/partner-center-token.json")
+    partner_center_direction: str = Field(
+        "Incoming", description="Referrals to sync: Incoming (sent to you), Outgoing (created by you) or both")
     partner_center_status_filter: str = Field(
         "", description="Comma-separated referral statuses to sync (New,Active,Closed); empty = all")
     partner_center_page_size: int = Field(100, ge=1, le=1000, description="Referrals per page ($top)")
@@ -84,7 +87,33 @@ class Settings(BaseSettings):
     d365_lease_seconds: float = Field(
         120.0, ge=1, description="A push in progress whose worker stopped renewing it this long is taken over")
     d365_ca_file: str | None = Field(None, description="CA bundle for Dataverse and Entra (tests)")
+    public_url: str = Field(
+        "", description="Hunter's address as its users open it (e.g. https://hunter.example.com); D365 leads link "
+                        "back to <public_url>/?lead=<domain>; empty = no link (the hnt_hunterurl column is not sent)")
     sentry_dsn: SecretStr | None = Field(None, description="Sentry DSN; unset = Sentry off")
+
+    @field_validator("partner_center_direction")
+    @classmethod
+    def _direction(cls, value: str) -> str:
+        """``Incoming`` / ``Outgoing`` / ``both``, in any letter case; anything else is refused at start-up."""
+        known = {"incoming": "Incoming", "outgoing": "Outgoing", "both": "both"}
+        found = known.get(value.strip().lower())
+        if found is None:
+            raise ValueError(f"HUNTER_PARTNER_CENTER_DIRECTION must be Incoming, Outgoing or both, not {value!r}")
+        return found
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url(cls, value: str) -> str:
+        """Empty, or an http(s) address without query or fragment; kept without its trailing slash."""
+        value = value.strip().rstrip("/")
+        if not value:
+            return ""
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+            raise ValueError(f"HUNTER_PUBLIC_URL must be an http(s) address like https://hunter.example.com, "
+                             f"not {value!r}")
+        return value
 
     def database(self) -> str:
         """The database URL (SQLite file in ``data_dir`` unless configured)."""

@@ -3,9 +3,10 @@
 ``$filter``: comparisons ``eq ne gt ge lt le`` between a property path (``status``,
 ``customerProfile/address/country``, ...) and a literal — single-quoted string (``''`` escapes a quote),
 unquoted GUID, datetime (``2024-10-31T08:15:12.1234567Z``, quoted or not), number, ``true``/``false``/``null``
-— combined with ``and``, ``or``, ``not`` and parentheses. Anything else (``any()``, functions) is a
-``FilterError``, which the server answers with 400 ``invalidRequest``. ``$orderby`` accepts
-``createdDateTime`` / ``updatedDateTime`` with ``asc`` / ``desc``.
+— combined with ``and``, ``or``, ``not`` and parentheses. Enum properties (``direction``, ``status``, ...) accept
+their members only. Anything else (``any()``, functions, ``direction eq 'incoming'``) is a ``FilterError``,
+which the server answers with 400 ``invalidRequest``. ``$orderby`` accepts ``createdDateTime`` /
+``updatedDateTime`` with ``asc`` / ``desc``.
 """
 
 from __future__ import annotations
@@ -34,6 +35,15 @@ _TOKEN = re.compile(
     re.VERBOSE,
 )
 _COMPARISONS = frozenset({"eq", "ne", "gt", "ge", "lt", "le"})
+# Enum properties (spec §6): a literal outside the enum is a 400, as an OData service answers a member name it
+# cannot convert, never a filter that silently matches nothing ('incoming' is not 'Incoming').
+ENUMS: dict[str, frozenset[str]] = {
+    "direction": frozenset({"Incoming", "Outgoing"}),
+    "type": frozenset({"Independent", "Shared"}),
+    "status": frozenset({"None", "New", "Active", "Closed"}),
+    "substatus": frozenset({"None", "Pending", "Received", "Accepted", "Won", "Lost", "Declined", "Expired"}),
+    "qualification": frozenset({"None", "Direct", "MarketingQualified", "SalesQualified"}),
+}
 
 
 class FilterError(ValueError):
@@ -116,7 +126,11 @@ class _Parser:
         operator = self._take()
         if operator[0] != "word" or operator[1].lower() not in _COMPARISONS:
             raise FilterError(f"expected a comparison operator after {value!r}, not {operator[1]!r}")
-        return _comparison(value, operator[1].lower(), self._literal(value))
+        literal = self._literal(value)
+        members = ENUMS.get(value)
+        if members is not None and literal is not None and literal not in members:
+            raise FilterError(f"{literal!r} is not a value of {value} (one of {sorted(members)})")
+        return _comparison(value, operator[1].lower(), literal)
 
     def _literal(self, path: str) -> Any:
         kind, value = self._take()

@@ -31,6 +31,7 @@ from fakes.sentry_ingest import SentryIngest
 from leadhunter.config import Settings
 from leadhunter.db.d365_models import D365BulkJob, D365LeadSync, D365PushAudit
 from leadhunter.db.migrate import upgrade
+from leadhunter.services.d365_status import job_progress
 from pg_scratch import migrated_pg_database
 from services.d365_env import CLIENT_ID, FAST, SECRET, TENANT_ID, D365Env, d365_fixture  # noqa: F401  (fixture)
 
@@ -190,3 +191,32 @@ def _single_lead_task(d365: D365Env, shape: dict[str, str], ids: list[int], sent
     crumbs = [c for c in _when(event, timeout=60)["breadcrumbs"]["values"] if c.get("category") == "d365"]
     assert {"domain": "lead-0008.com.tr", "status": "error"}.items() <= crumbs[-1]["data"].items()
     assert crumbs[-1]["level"] == "error" and crumbs[-1]["data"]["error_category"] == "validation"
+
+
+def test_job_reports_when_a_worker_started_it(d365: D365Env, shape: dict[str, str]) -> None:
+    """A bulk job's ``started_at`` is when a worker took up its leads (before the first HTTP exchange), not when
+    its last outcome was stored: a one-chunk job used to report ``started_at == finished_at``."""
+    ids = d365.seed(30)
+    d365.dataverse.latency = 0.3  # every exchange takes a while, so start and finish cannot coincide
+    job = d365.queue(ids, options=replace(FAST, chunk_size=50))  # one chunk, stored before any worker runs
+    with d365.factory() as session:
+        queued = session.get(D365BulkJob, job.job_id)
+        assert queued is not None and queued.started_at is None and queued.status == "queued"
+    worker = _worker(_env(d365, shape))
+    try:
+        def finished() -> D365BulkJob | None:
+            with d365.factory() as session:
+                found = session.get(D365BulkJob, job.job_id)
+                return found if found is not None and found.status == "done" else None
+
+        done = _when(finished)
+    finally:
+        _stop(worker)
+    exchanges = [a.attempted_at for a in d365.audit() if a.job_id == job.job_id]
+    assert done.started_at is not None and done.finished_at is not None
+    assert done.created_at < done.started_at <= min(exchanges)  # started before its first request went out
+    assert done.started_at < done.finished_at and max(exchanges) <= done.finished_at
+    with d365.factory() as session:
+        shown = job_progress(session, job.job_id)  # what GET /api/d365/jobs/{id} answers
+    assert shown["started_at"] == done.started_at.isoformat() != shown["finished_at"]
+    assert (shown["synced"], shown["pending"]) == (30, 0)

@@ -36,6 +36,7 @@ def lead_json(company: Company, tags: list[str], referrals: LeadReferrals | None
         "hosting_label": company.hosting_label,
         "confidence": company.confidence,
         "tenant_id": company.tenant_id,
+        "tenant_source": company.tenant_source,  # scan / referral (a linked referral's, until a scan finds one)
         "dmarc_policy": company.dmarc_policy,
         "score": company.score,
         "segment": company.segment,
@@ -66,7 +67,8 @@ EXPORT_COLUMNS: list[tuple[str, str]] = [
     ("domain", "domain_unicode"), ("ascii_domain", "domain"), ("company", "name"), ("category", "category"),
     ("priority", "priority"), ("score", "score"), ("segment", "segment"), ("provider", "provider"),
     ("gateway", "gateway"), ("hosting", "hosting_label"), ("confidence", "confidence"), ("tenant_id", "tenant_id"),
-    ("dmarc", "dmarc_policy"), ("scan_status", "scan_status"), ("scanned_at", "scanned_at"),
+    ("tenant_source", "tenant_source"), ("dmarc", "dmarc_policy"), ("scan_status", "scan_status"),
+    ("scanned_at", "scanned_at"),
 ]
 
 

@@ -189,6 +189,8 @@ def apply_scan(session: Session, company: Company, report: dict[str, Any], job_i
         company.hosting_label = report.get("hosting_label")
         company.confidence = report.get("confidence")
         company.tenant_id = (report.get("tenant") or {}).get("tenant_id")
+        # A scan's own tenant; without one the caller may fall back to a referral's (referrals_repo).
+        company.tenant_source = "scan" if company.tenant_id else None
         company.dmarc_policy = (report.get("dmarc") or {}).get("policy")
         company.score = report.get("score")
         company.segment = report.get("segment")

@@ -41,6 +41,7 @@ from leadhunter.db.models import Company, UtcDateTime, utcnow
 _BATCH = 500  # ids per IN (...) query
 SYNC: Table = D365LeadSync.metadata.tables[D365LeadSync.__tablename__]
 ITEMS: Table = D365BulkJobItem.metadata.tables[D365BulkJobItem.__tablename__]
+JOBS: Table = D365BulkJob.metadata.tables[D365BulkJob.__tablename__]
 AUDIT: Table = D365PushAudit.metadata.tables[D365PushAudit.__tablename__]
 
 
@@ -228,6 +229,16 @@ def settle_items(session: Session, states: Mapping[int, str]) -> set[int]:
     return jobs
 
 
+def start_jobs(session: Session, job_ids: Iterable[int], *, now: datetime) -> None:
+    """Mark the jobs started at ``now`` (when a worker first takes up one of their leads): ``started_at`` is
+    set once, never moved, and a queued job becomes running. Done jobs are left alone."""
+    ids = sorted(set(job_ids))
+    if not ids:
+        return
+    session.execute(update(JOBS).where(JOBS.c.id.in_(ids), JOBS.c.started_at.is_(None)).values(started_at=now))
+    session.execute(update(JOBS).where(JOBS.c.id.in_(ids), JOBS.c.status == JOB_QUEUED).values(status=JOB_RUNNING))
+
+
 def refresh_jobs(session: Session, job_ids: Iterable[int], *, now: datetime) -> None:
     """Recount ``done`` / ``failed`` of the jobs from their items; a job with no pending item is done."""
     for job_id in sorted(set(job_ids)):
@@ -237,7 +248,7 @@ def refresh_jobs(session: Session, job_ids: Iterable[int], *, now: datetime) -> 
         counts: dict[str, int] = {state: int(n) for state, n in session.execute(
             select(ITEMS.c.state, func.count()).where(ITEMS.c.job_id == job_id).group_by(ITEMS.c.state))}
         job.done, job.failed = int(counts.get(SYNCED, 0)), int(counts.get(ERROR, 0))
-        if job.started_at is None:
+        if job.started_at is None:  # settled without a worker taking it up (e.g. every lead pushed meanwhile)
             job.started_at = now
         if counts.get(ITEM_PENDING, 0) == 0 and job.status != JOB_DONE:
             job.status, job.finished_at = JOB_DONE, now

@@ -124,6 +124,9 @@ class Company(Base):
     hosting_label: Mapped[str | None] = mapped_column(String(60))
     confidence: Mapped[str | None] = mapped_column(String(8))
     tenant_id: Mapped[str | None] = mapped_column(String(36))
+    # Where ``tenant_id`` came from: ``scan`` (Entra tenant discovery found it) or ``referral`` (a linked Partner
+    # Center referral carries it and no scan found one); None without a tenant id. A scan's own tenant wins.
+    tenant_source: Mapped[str | None] = mapped_column(String(16))
     dmarc_policy: Mapped[str | None] = mapped_column(String(16))
     score: Mapped[int | None] = mapped_column(Integer)
     segment: Mapped[str | None] = mapped_column(String(16))

@@ -94,6 +94,9 @@ class PartnerCenterSyncRun(Base):
 
     id: Mapped[int] = mapped_column(IdType, primary_key=True)
     trigger: Mapped[str] = mapped_column(String(16))  # manual / beat / cli
+    # The referral direction the run read: Incoming / Outgoing / both (HUNTER_PARTNER_CENTER_DIRECTION); a run
+    # continues from the watermark of runs that read the same direction only.
+    direction: Mapped[str | None] = mapped_column(String(16))
     requested_by: Mapped[str | None] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(24), default=RUN_QUEUED, index=True)
     active: Mapped[int | None] = mapped_column(Integer, unique=True)

@@ -56,9 +56,14 @@ def last_ok(session: Session) -> Run | None:
     return session.scalar(select(Run).where(Run.status == RUN_OK).order_by(Run.id.desc()).limit(1))
 
 
-def watermark(session: Session) -> datetime | None:
-    """The newest ``updatedDateTime`` stored by a successful run (None: never synced)."""
-    return session.scalar(select(func.max(Run.watermark)).where(Run.status == RUN_OK))
+def watermark(session: Session, direction: str | None = None) -> datetime | None:
+    """The newest ``updatedDateTime`` stored by a successful run (None: never synced) — of runs that read
+    ``direction`` (Incoming / Outgoing / both) when given: a sync that widens or changes the direction reads
+    everything once, since runs of another direction never asked for those referrals."""
+    stmt = select(func.max(Run.watermark)).where(Run.status == RUN_OK)
+    if direction is not None:
+        stmt = stmt.where(Run.direction == direction)
+    return session.scalar(stmt)
 
 
 def recent(session: Session, limit: int = 20) -> list[Run]:
@@ -114,14 +119,17 @@ def claim(session: Session, run_id: int, *, owner: str, now: datetime, stale_bef
 
 
 def heartbeat(session: Session, run_id: int, *, owner: str, now: datetime, counts: RunCounts,
-              watermark_from: datetime | None = None) -> bool:
-    """Renew the lease and store the counters so far; False when ``owner`` no longer holds the run."""
+              watermark_from: datetime | None = None, direction: str | None = None) -> bool:
+    """Renew the lease and store the counters so far (and, when given, where the run reads from and which
+    referral direction); False when ``owner`` no longer holds the run."""
     values: dict[str, object] = {
         "heartbeat_at": now, "batches": counts.batches, "seen_count": counts.seen, "new_count": counts.new,
         "updated_count": counts.updated, "skipped_count": counts.skipped, "unlinked_count": counts.unlinked,
     }
     if watermark_from is not None:
         values["watermark_from"] = watermark_from
+    if direction is not None:
+        values["direction"] = direction
     result = session.execute(
         update(Run).where(Run.id == run_id, Run.status == RUN_RUNNING, Run.lease_owner == owner[:64])
         .values(**values).execution_options(synchronize_session="fetch")

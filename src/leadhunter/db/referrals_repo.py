@@ -12,7 +12,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, Table, and_, exists, func, insert, or_, select
+from sqlalchemy import ColumnElement, Table, and_, exists, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from leadhunter.db.models import Company, ScanJob, ScanJobItem
@@ -99,12 +99,14 @@ def by_referral_ids(session: Session, referral_ids: Iterable[str]) -> dict[str, 
 
 @dataclass(frozen=True, slots=True)
 class Upserted:
-    """One referral after :func:`upsert`: what happened to it, the company it points at, its payload."""
+    """One referral after :func:`upsert`: what happened to it, the company it points at, its payload, and the
+    company it pointed at before when an update moved it (else None)."""
 
     referral_id: str
     change: Change
     company_id: int | None
     raw: dict[str, Any]
+    previous_company_id: int | None = None
 
 
 def upsert(session: Session, rows: Sequence[ReferralRow], now: datetime) -> list[Upserted]:
@@ -136,9 +138,11 @@ def upsert(session: Session, rows: Sequence[ReferralRow], now: datetime) -> list
         for name in _COPIED:
             setattr(stored, name, getattr(row, name))
         stored.updated_at = now
+        before = stored.company_id
         if stored.linked_by in (None, "sync") and (row.company_id is not None or stored.company_id is None):
             _set_link(stored, row, now)
-        out.append(Upserted(referral_id, "updated", stored.company_id, stored.raw))
+        moved = before if before is not None and before != stored.company_id else None
+        out.append(Upserted(referral_id, "updated", stored.company_id, stored.raw, moved))
     if new:
         # A Core executemany, not ORM objects: nothing reads the new rows back, and on PostgreSQL it runs
         # pipelined, where a multi-row VALUES statement would cost psycopg a regex pass over its whole text.
@@ -257,6 +261,31 @@ def signals_for(session: Session, domains: Iterable[str]) -> dict[str, ReferralS
             seen = out.get(domain, ReferralSignals())
             out[domain] = ReferralSignals(seen.tenant_id or tenant_id, seen.cosell or lead_type == COSELL)
     return out
+
+
+TENANT_FROM_SCAN, TENANT_FROM_REFERRAL = "scan", "referral"
+"""Values of ``Company.tenant_source``."""
+
+
+def adopt_referral_tenants(session: Session, company_ids: Iterable[int]) -> None:
+    """Give each of these companies that no scan found a tenant for the tenant id of its most recently updated
+    linked referral that carries one (``tenant_source = "referral"``), and take back a referral tenant whose
+    referral no longer says so (unlinked, or its tenant id gone). A tenant found by a scan is never replaced."""
+    r = PartnerCenterReferral
+    carrying = and_(r.company_id == Company.id, r.tenant_id.is_not(None))
+    newest = (select(r.tenant_id).where(carrying)
+              .order_by(r.pc_updated_at.is_(None), r.pc_updated_at.desc(), r.id.desc()).limit(1).scalar_subquery())
+    not_from_scan = or_(Company.tenant_source == TENANT_FROM_REFERRAL,
+                        and_(Company.tenant_source.is_(None), Company.tenant_id.is_(None)))
+    wanted = list(dict.fromkeys(company_ids))
+    for start in range(0, len(wanted), _BATCH):
+        batch = Company.id.in_(wanted[start:start + _BATCH])
+        session.execute(update(Company).where(batch, not_from_scan, exists().where(carrying))
+                        .values(tenant_id=newest, tenant_source=TENANT_FROM_REFERRAL)
+                        .execution_options(synchronize_session="fetch"))
+        session.execute(update(Company).where(batch, Company.tenant_source == TENANT_FROM_REFERRAL,
+                                              ~exists().where(carrying))
+                        .values(tenant_id=None, tenant_source=None).execution_options(synchronize_session="fetch"))
 
 
 def needing_scan(session: Session, company_ids: Sequence[int], *, fresh_after: datetime) -> list[int]:

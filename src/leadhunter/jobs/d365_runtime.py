@@ -47,7 +47,7 @@ def d365_config(settings: Settings) -> D365Config:
                       authority_host=settings.d365_authority, verify=verify,
                       alternate_key=alternate_key_mode(settings.d365_alternate_key),
                       changeset_size=settings.d365_batch_size, max_in_flight=settings.d365_max_concurrency,
-                      mapping=MappingConfig(prefix=settings.d365_column_prefix))
+                      mapping=MappingConfig(prefix=settings.d365_column_prefix, hunter_url=bool(settings.public_url)))
 
 
 def configuration_problem(settings: Settings) -> str | None:
@@ -78,7 +78,7 @@ def client(settings: Settings) -> DataverseClient:
     secret = settings.d365_client_secret.get_secret_value() if settings.d365_client_secret else ""
     key = (settings.d365_org_url, settings.d365_tenant_id, settings.d365_client_id, secret, settings.d365_authority,
            settings.d365_scope, settings.d365_alternate_key, settings.d365_column_prefix, str(settings.d365_batch_size),
-           str(settings.d365_max_concurrency), settings.d365_ca_file or "")
+           str(settings.d365_max_concurrency), settings.d365_ca_file or "", settings.public_url)
     with _lock:
         found = _clients.get(key)
         if found is None:
@@ -87,9 +87,9 @@ def client(settings: Settings) -> DataverseClient:
 
 
 def push_options(settings: Settings) -> PushOptions:
-    """Attempts (3), backoff, lease and chunk size from settings."""
+    """Attempts (3), backoff, lease, chunk size and Hunter's public address from settings."""
     return PushOptions(backoff=settings.d365_retry_backoff, lease=settings.d365_lease_seconds,
-                       chunk_size=settings.d365_job_chunk)
+                       chunk_size=settings.d365_job_chunk, public_url=settings.public_url or None)
 
 
 def init_sentry(settings: Settings) -> bool:

@@ -36,8 +36,9 @@ def client_factory(settings: Settings) -> ClientFactory:
 
 
 def sync_options(settings: Settings) -> SyncOptions:
-    """Sync options from settings (statuses, overlap, batch = page size, scan freshness and chunking)."""
+    """Sync options from settings (direction, statuses, overlap, batch = page size, scan freshness and chunking)."""
     return SyncOptions(
+        direction=settings.partner_center_direction,
         statuses=tuple(settings.partner_center_statuses()),
         overlap=timedelta(seconds=settings.partner_center_overlap_seconds),
         batch_size=settings.partner_center_page_size,

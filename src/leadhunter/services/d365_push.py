@@ -67,13 +67,15 @@ class D365Port(Protocol):
 class PushOptions:
     """``max_attempts`` per lead per request (3); ``backoff`` seconds before the second attempt (30),
     doubled for each further one, capped at ``max_backoff`` (3600); ``lease`` seconds a claimed lead stays
-    reserved without a heartbeat (120; renewed every third of it); ``chunk_size`` leads per bulk task (500)."""
+    reserved without a heartbeat (120; renewed every third of it); ``chunk_size`` leads per bulk task (500);
+    ``public_url`` Hunter's address as users open it (None: leads carry no link back)."""
 
     max_attempts: int = 3
     backoff: float = 30.0
     max_backoff: float = 3600.0
     lease: float = 120.0
     chunk_size: int = 500
+    public_url: str | None = None
 
 
 @dataclass(frozen=True)
@@ -145,19 +147,23 @@ def _call(client: D365Port, leads: list[tuple[repo.Claimed, LeadSnapshot]], sing
 
 
 def run_push(factory: sessionmaker[Session], client: D365Port, company_ids: Sequence[int], *,
-             single: bool = False, options: PushOptions | None = None,
+             single: bool = False, options: PushOptions | None = None, job_id: int | None = None,
              clock: Callable[[], datetime] = utcnow) -> RunResult:
     """Push the due leads among ``company_ids`` (see the module docstring) and settle what can be settled.
-    ``single`` pushes each lead with its own upsert instead of ``$batch``. Never raises for D365 trouble."""
+    ``single`` pushes each lead with its own upsert instead of ``$batch``; ``job_id`` is the bulk job the run
+    works for, if any. Never raises for D365 trouble."""
     options = options or PushOptions()
     token, started = str(uuid.uuid4()), clock()
     with factory.begin() as session:
         claimed = repo.claim(session, company_ids, token=token, now=started,
                              expires=started + timedelta(seconds=options.lease))
+        if claimed:  # the jobs start now, when a worker takes up their leads, not when the first outcome lands
+            jobs = {c.job_id for c in claimed if c.job_id is not None} | ({job_id} if job_id is not None else set())
+            repo.start_jobs(session, jobs, now=started)
     settled: list[tuple[repo.Claimed, str, PushOutcome]] = []
     if claimed:
         with factory() as session:
-            snapshots = build_snapshots(session, [c.company_id for c in claimed])
+            snapshots = build_snapshots(session, [c.company_id for c in claimed], public_url=options.public_url)
         pushable: list[tuple[repo.Claimed, LeadSnapshot]] = []
         for c in claimed:
             found = snapshots.get(c.company_id)
@@ -319,7 +325,7 @@ def push_chunk(factory: sessionmaker[Session], client: D365Port, job_id: int, ch
         with factory.begin() as session:
             repo.refresh_jobs(session, [job_id], now=clock())
         return RunResult()
-    return run_push(factory, client, ids, options=options, clock=clock)
+    return run_push(factory, client, ids, options=options, job_id=job_id, clock=clock)
 
 
 def push_lead(factory: sessionmaker[Session], client: D365Port, company_id: int, *,

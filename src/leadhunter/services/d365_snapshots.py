@@ -4,7 +4,8 @@ The company row gives the score, priority, category, segment, provider, gateway 
 Partner Center referral (``partner_center_referrals``) gives the referral id and type (the strongest type
 when there are several: co-sell, then marketplace, then solution-provider); the first raw lead says
 whether the company came from an import or was typed in, and the raw payloads may hold a contact e-mail
-on the company's own domain. A company not scanned yet has no score and is not pushed.
+on the company's own domain; Hunter's public address, when known, gives the link back to the lead's page. A
+company not scanned yet has no score and is not pushed.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -90,9 +92,15 @@ def _raw_leads(session: Session, ids: Sequence[int],
     return sources, emails
 
 
-def build_snapshots(session: Session, company_ids: Sequence[int]) -> dict[int, LeadSnapshot | Unpushable]:
+def lead_page_url(public_url: str, domain: str) -> str:
+    """The address that opens ``domain``'s lead in Hunter's web UI: ``<public_url>/?lead=<domain>``."""
+    return f"{public_url.rstrip('/')}/?lead={quote(domain, safe='')}"
+
+
+def build_snapshots(session: Session, company_ids: Sequence[int], *,
+                    public_url: str | None = None) -> dict[int, LeadSnapshot | Unpushable]:
     """company id → its snapshot, or why it cannot be pushed (:data:`NOT_SCANNED`). Ids of companies that
-    no longer exist are absent."""
+    no longer exist are absent. With ``public_url`` (Hunter's address) each snapshot links back to its lead."""
     out: dict[int, LeadSnapshot | Unpushable] = {}
     for start in range(0, len(company_ids), _BATCH):
         ids = list(company_ids[start:start + _BATCH])
@@ -110,5 +118,6 @@ def build_snapshots(session: Session, company_ids: Sequence[int]) -> dict[int, L
                 company_name=c.name, provider=c.provider, gateway=c.gateway, tenant_id=c.tenant_id,
                 referral_id=referral_id, referral_type=referral_type, source=sources.get(c.id, "manual"),
                 contact_email=emails.get(c.id), score_breakdown=breakdown_text(c.breakdown),
+                hunter_url=lead_page_url(public_url, c.domain) if public_url else None,
             )
     return out

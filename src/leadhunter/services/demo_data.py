@@ -270,7 +270,7 @@ def _store_bulk(session: Session, batch: list[DemoCompany]) -> None:
     for demo in batch:
         row: dict[str, Any] = {"domain": demo.domain, "domain_unicode": demo.domain_unicode, "name": demo.name,
                                "created_at": demo.created_at, "updated_at": demo.scans[-1][0],
-                               **dict.fromkeys((*_VERDICT, "tenant_id", "dmarc_policy"))}
+                               **dict.fromkeys((*_VERDICT, "tenant_id", "tenant_source", "dmarc_policy"))}
         tag_reports[demo.domain] = None
         for when, report in demo.scans:
             old = verdict_of({**row, "dmarc": {"policy": row["dmarc_policy"]}})
@@ -279,6 +279,7 @@ def _store_bulk(session: Session, batch: list[DemoCompany]) -> None:
                 found += [(demo, when, c) for c in detect_changes(old, verdict_of(report))]
                 tenant = report.get("tenant") or {}
                 row.update({k: report.get(k) for k in _VERDICT}, tenant_id=tenant.get("tenant_id"),
+                           tenant_source="scan" if tenant.get("tenant_id") else None,
                            dmarc_policy=(report.get("dmarc") or {}).get("policy"),
                            name=row["name"] or tenant.get("brand"))
             row.update(scan_status=report["status"], scanned_at=when)

@@ -80,7 +80,10 @@ def ingest_batch(session: Session, payloads: Iterable[Mapping[str, Any]], now: d
     rows = [_row(record, domain, companies[domain].id if domain else None, reason)
             for record, domain, _, reason in records]
     raw: list[tuple[dict[str, Any], int | None]] = []
+    left: list[int] = []  # companies an updated referral moved away from
     for stored in referrals_repo.upsert(session, rows, now):
+        if stored.previous_company_id is not None:
+            left.append(stored.previous_company_id)
         if stored.change == "unchanged":
             result.unchanged += 1
             continue
@@ -92,6 +95,8 @@ def ingest_batch(session: Session, payloads: Iterable[Mapping[str, Any]], now: d
         else:
             result.company_ids.append(stored.company_id)
     companies_repo.add_raw_leads(session, SOURCE, raw)
+    # The referral's tenant id is the lead's tenant until a scan finds one (and a changed one follows it).
+    referrals_repo.adopt_referral_tenants(session, [*result.company_ids, *left])
     return result
 
 

@@ -71,8 +71,9 @@ def link_to_lead(session: Session, referral_id: str, domain: str, *, by: str,
     company = session.scalar(select(Company).where(Company.domain == ascii_domain))
     if company is None:
         raise LeadNotFoundError(f"no lead for {ascii_domain}: create it from the referral instead")
+    previous = referral.company_id
     referrals_repo.link(referral, company, utcnow(), by=by, reason=f"linked by hand to {ascii_domain}")
-    return _with_scan(session, LinkResult(referral, company), fresh_scan)
+    return _with_scan(session, LinkResult(referral, company), fresh_scan, previous=previous)
 
 
 def create_lead(session: Session, referral_id: str, *, domain: str | None = None, name: str | None = None,
@@ -88,8 +89,10 @@ def create_lead(session: Session, referral_id: str, *, domain: str | None = None
     known = companies_repo.get_by_domains(session, [ascii_domain])
     company = companies_repo.upsert_companies(session, [(ascii_domain, shown, name or referral.customer_name)])[
         ascii_domain]
+    previous = referral.company_id
     referrals_repo.link(referral, company, utcnow(), by=by, reason=f"lead created by hand for {ascii_domain}")
-    return _with_scan(session, LinkResult(referral, company, created=ascii_domain not in known), fresh_scan)
+    return _with_scan(session, LinkResult(referral, company, created=ascii_domain not in known), fresh_scan,
+                      previous=previous)
 
 
 def _normalize(text: str) -> tuple[str, str]:
@@ -99,8 +102,12 @@ def _normalize(text: str) -> tuple[str, str]:
     return norm.domain, norm.unicode or norm.domain
 
 
-def _with_scan(session: Session, result: LinkResult, fresh_scan: timedelta) -> LinkResult:
+def _with_scan(session: Session, result: LinkResult, fresh_scan: timedelta, *,
+               previous: int | None = None) -> LinkResult:
+    """Queue the linked company's scan when due, after its tenant follows the link: the referral's tenant id
+    becomes the lead's when no scan found one, and the company the referral left (``previous``) drops it."""
     session.flush()
+    referrals_repo.adopt_referral_tenants(session, [result.company.id, *([previous] if previous else [])])
     due = referrals_repo.needing_scan(session, [result.company.id], fresh_after=utcnow() - fresh_scan)
     if due:
         job, chunks = scan_jobs.create_scan_job(session, due, "referral", requested_by="referral-link")

@@ -47,18 +47,25 @@ log = logging.getLogger(__name__)
 ClientFactory = Callable[[], PartnerCenterClient]
 """Builds a client for one run (the caller closes nothing: the run closes it)."""
 
+BOTH = "both"
+DIRECTIONS = ("Incoming", "Outgoing", BOTH)
+"""Values of :attr:`SyncOptions.direction` (``HUNTER_PARTNER_CENTER_DIRECTION``)."""
+
 SIGN_IN_HINT = "sign in again: run `hunter partner-center login` on the server"
 
 
 @dataclass(frozen=True)
 class SyncOptions:
-    """How to sync. ``statuses`` limits the referral status read (empty = all); ``overlap`` is re-read
-    before the watermark (clock skew, late writes); ``batch_size`` referrals are stored per transaction;
+    """How to sync. ``direction``: the referrals read, ``Incoming`` (sent to the partner; the default),
+    ``Outgoing`` (created by the partner) or ``both``; ``statuses`` limits the referral status read (empty =
+    all); ``overlap`` is re-read before the watermark (clock skew, late writes); ``batch_size`` referrals are
+    stored per transaction;
     a running run whose heartbeat is older than ``lease`` lost its worker and may be taken over;
     companies scanned within ``fresh_scan`` are not rescanned for a referral; ``chunk_size`` domains per
     scan task; ``server_filter`` asks the server to filter by date (undocumented on the real API);
     ``read_ahead`` batches are fetched while the current one is stored (0: fetch and store in turn)."""
 
+    direction: str = "Incoming"
     statuses: tuple[str, ...] = ()
     overlap: timedelta = timedelta(minutes=15)
     batch_size: int = 100
@@ -113,13 +120,15 @@ def run_sync(factory: sessionmaker[Session], *, client_factory: ClientFactory, r
             if current is None:
                 return SyncOutcome(run_id, "missing", False)
             return SyncOutcome(run_id, "busy" if current.active else current.status, False)
-        since = runs.watermark(session)
-        runs.heartbeat(session, run_id, owner=owner, now=now, counts=RunCounts(), watermark_from=since)
+        since = runs.watermark(session, options.direction)
+        runs.heartbeat(session, run_id, owner=owner, now=now, counts=RunCounts(), watermark_from=since,
+                       direction=options.direction)
     progress = _Progress(newest=since)
     error: tuple[str, str, str] | None = None
     try:
         with client_factory() as client:
             payloads = client.iter_referrals(since=since, statuses=options.statuses, overlap=options.overlap,
+                                             direction=None if options.direction == BOTH else options.direction,
                                              server_filter=options.server_filter)
             for batch in _read_ahead(_batches(payloads, options.batch_size), options.read_ahead):
                 if not _store(factory, run_id, owner, batch, progress):

@@ -152,6 +152,9 @@ async def scan_chunk(factory: sessionmaker[Session], options: ScanOptions, job_i
                 report = outcome.report(options.scoring_rules)
                 store_report(session, companies[domain], report, job_id, scanned_at)
                 states.setdefault(report["status"], []).append(item_id)
+        # A referral's tenant id stays the lead's tenant where this scan found none (one UPDATE per chunk).
+        referrals_repo.adopt_referral_tenants(session, [companies[d].id for i, d in items
+                                                        if i in still and d in referrals and referrals[d].tenant_id])
         for state, ids in states.items():  # one UPDATE per outcome, not per item
             for start in range(0, len(ids), 500):
                 session.execute(update(ScanJobItem).where(ScanJobItem.id.in_(ids[start : start + 500]))

@@ -84,6 +84,34 @@ def test_optional_create_columns(changes: dict[str, Any], present: bool) -> None
     assert (column in on_create) is present
 
 
+@pytest.mark.parametrize(
+    ("config", "hunter_url", "written"),
+    [
+        (MappingConfig(hunter_url=True), "https://hunter.example/?lead=contoso.com", "https://hunter.example/?lead=contoso.com"),
+        (MappingConfig(hunter_url=True), None, None),  # configured, but no link for this lead: empty
+        (MappingConfig(hunter_url=True), "https://hunter.example/?lead=" + "x" * 1000, None),  # a cut link: not sent
+        (MappingConfig(prefix="cr123_", hunter_url=True), "https://h.example/?lead=contoso.com", "https://h.example/?lead=contoso.com"),
+        (MappingConfig(), "https://hunter.example/?lead=contoso.com", "absent"),  # no public address: never sent
+    ],
+)  # fmt: skip
+def test_hunter_url_column(config: MappingConfig, hunter_url: str | None, written: str | None) -> None:
+    payload = map_lead(snapshot(hunter_url=hunter_url), config, synced_at=SYNCED)
+    column = config.column("hunterurl")
+    assert column not in payload.on_create  # Hunter's own column: on every push, not only on create
+    if written == "absent":
+        assert column not in payload.always and column not in config.written_columns()
+    else:
+        assert payload.always[column] == written and column in config.written_columns()
+
+
+def test_an_org_without_the_hunter_url_column_fails_the_check_only_when_it_is_written() -> None:
+    with_url = MappingConfig(hunter_url=True)
+    org = OrgMetadata(ORG_COLUMNS, ORG_CHOICES)  # the org as the mapping spec describes it: no hnt_hunterurl
+    assert all(r.passed for r in validate_against_org(CONFIG, org))
+    failed = [r for r in validate_against_org(with_url, org) if not r.passed]
+    assert [(r.name, r.reason) for r in failed] == [("columns", "missing on the lead table: hnt_hunterurl")]
+
+
 def test_update_body_is_hunters_columns_only_and_key_column_left_to_the_url() -> None:
     payload = map_lead(snapshot(), CONFIG, synced_at=SYNCED)
     by_key = plan_write(payload, "update", key_column="hnt_domain", lead_id=None)

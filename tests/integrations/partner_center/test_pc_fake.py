@@ -52,7 +52,7 @@ def test_filter_subset(text: str, matches: bool) -> None:
 @pytest.mark.parametrize(
     "text",
     ["team/any(t:t/email eq 'x@contoso.com')", "status eq", "status = 'New'", "(status eq 'New'", "status eq 'New')",
-     "contains(name, 'x')", "updatedDateTime ge 'yesterday'"],
+     "contains(name, 'x')", "updatedDateTime ge 'yesterday'", "direction eq 'incoming'", "status eq 'Open'"],
 )  # fmt: skip
 def test_unsupported_filters_are_refused(text: str) -> None:
     with pytest.raises(FilterError):
@@ -91,6 +91,21 @@ def test_bad_query_is_400_invalid_request(pc: PartnerCenterServer, http: httpx.C
     for params in ({"$filter": "team/any(t:t/email eq 'x')"}, {"$orderby": "name"}, {"$top": "0"}):
         response = http.get(LIST, params=params)
         assert response.status_code == 400 and response.json()["error"]["code"] == "invalidRequest"
+
+
+def test_direction_is_filtered_honestly(pc: PartnerCenterServer, http: httpx.Client) -> None:
+    """Each direction returns exactly its referrals, no filter returns both, an unknown direction is a 400."""
+    everything = generate_referrals(120, seed=4)
+    pc.add_referrals(everything)
+    by_direction = {d: {r["id"] for r in everything if r["direction"] == d} for d in ("Incoming", "Outgoing")}
+    assert by_direction["Incoming"] and by_direction["Outgoing"]  # the generator makes both
+    for direction, expected in by_direction.items():
+        page = http.get(LIST, params={"$top": "500", "$filter": f"direction eq '{direction}'"}).json()
+        assert {r["id"] for r in page["value"]} == expected
+    both = http.get(LIST, params={"$top": "500"}).json()
+    assert {r["id"] for r in both["value"]} == by_direction["Incoming"] | by_direction["Outgoing"]
+    refused = http.get(LIST, params={"$filter": "direction eq 'Sideways'"})
+    assert refused.status_code == 400 and refused.json()["error"]["code"] == "invalidRequest"
 
 
 def test_get_by_id_and_404(pc: PartnerCenterServer, http: httpx.Client) -> None:

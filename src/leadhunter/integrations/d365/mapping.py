@@ -3,7 +3,8 @@
 The org-specific parts (column prefix, choice values, lead source) are a `MappingConfig`, not constants.
 A payload has two halves because Hunter never overwrites what a salesperson owns in D365:
 
-- `always`: Hunter's own `hnt_` columns, written on every push (a re-push updates scores);
+- `always`: Hunter's own `hnt_` columns, written on every push (a re-push updates scores), with the link back
+  to the lead in Hunter (`hnt_hunterurl`) when the config says so;
 - `on_create`: the standard columns (`subject`, `companyname`, `websiteurl`, `emailaddress1`,
   `leadsourcecode`, `description`) plus `hnt_source`, written only when the lead is created.
 
@@ -46,6 +47,7 @@ HNT_TEXT_LENGTHS: Mapping[str, int] = {
     "referraltype": 50,
     "scorebreakdown": SCORE_BREAKDOWN_MAX,
 }
+HUNTER_URL_MAX = 1000  # characters of the optional `<prefix>hunterurl` column (a cut link is useless: not sent)
 
 
 # Hunter's own columns, without the prefix (mapping spec "Columns").
@@ -69,12 +71,16 @@ class MappingConfig:
 
     `lead_source_code`: the `leadsourcecode` choice written on create (default 10 "Other"; None = not sent).
     `tenant_size_values` / `source_values`: Hunter value → the org's option-set value.
+    `hunter_url`: write the link back to the lead in Hunter to `<prefix>hunterurl` on every push (on when
+    Hunter knows its public address, `HUNTER_PUBLIC_URL`; off: the column is never sent, so an org without it
+    keeps working).
     """
 
     prefix: str = "hnt_"
     lead_source_code: int | None = 10
     tenant_size_values: Mapping[str, int] = field(default_factory=_default_sizes)
     source_values: Mapping[str, int] = field(default_factory=_default_sources)
+    hunter_url: bool = False
 
     def column(self, name: str) -> str:
         """The logical name of Hunter column `name`, e.g. `domain` → `hnt_domain`."""
@@ -100,7 +106,8 @@ class MappingConfig:
         standard = ["subject", "companyname", "websiteurl", "emailaddress1", "description"]
         if self.lead_source_code is not None:
             standard.append("leadsourcecode")
-        return standard + [self.column(name) for name in HUNTER_COLUMNS]
+        optional = [self.column("hunterurl")] if self.hunter_url else []
+        return standard + [self.column(name) for name in HUNTER_COLUMNS] + optional
 
 
 @dataclass(frozen=True)
@@ -223,6 +230,9 @@ def map_lead(lead: LeadSnapshot, config: MappingConfig, *, synced_at: datetime.d
         col("scorebreakdown"): _cut(lead.score_breakdown, SCORE_BREAKDOWN_MAX) or None,
         col("lastsynctime"): synced_at.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
     }
+    if config.hunter_url:  # Hunter's own column: written on every push, like the scores
+        fits = lead.hunter_url is not None and len(lead.hunter_url) <= HUNTER_URL_MAX
+        always[col("hunterurl")] = lead.hunter_url if fits else None
     on_create: JsonDict = {
         "subject": _cut(f"Hunter: {lead.domain}", MAX_LENGTHS["subject"]),
         "companyname": _cut(lead.company_name or lead.domain, MAX_LENGTHS["companyname"]),

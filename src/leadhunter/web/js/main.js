@@ -11,7 +11,7 @@ import { createFilters } from "./filters.js";
 import { applyStatic, dataText, fmtDate, fmtNumber, getLang, onLangChange, setLang, t } from "./i18n.js";
 import { openImport } from "./imports.js";
 import { createKpis } from "./kpis.js";
-import { cleared, hasFilters, initialState, persist } from "./state.js";
+import { cleared, hasFilters, initialState, linkedLead, persist } from "./state.js";
 import { createTable } from "./table.js";
 import * as toasts from "./toasts.js";
 import { installTooltips } from "./tooltip.js";
@@ -27,6 +27,7 @@ const SCAN_WAIT_MS = 120_000; // stop waiting for a single-domain scan after thi
 const pollMs = Number(globalThis.__hunterPollMs) || undefined; // tests shorten the job polling interval
 
 let state = initialState();
+const leadFromLink = linkedLead(); // read before the first load rewrites the URL without it
 let inflight = null; // AbortController of the list request in flight
 let loading = Promise.resolve();
 let kpiRequest = null;
@@ -299,6 +300,8 @@ function start() {
   kpis.render(null, state); // placeholder figures ("…") hold the strip's height: no jump when the counts arrive
   // Filter options and the alert badge wait for the first page: the rows are what the user came for.
   load().then(() => {
+    // A link to one lead (`/?lead=<domain>`, e.g. from a D365 lead) opens its modal over the list.
+    if (leadFromLink) showLead({ domain: leadFromLink, domain_unicode: leadFromLink }, null);
     loadFacets();
     refreshAlertCount();
   });

@@ -65,9 +65,20 @@ export function toQuery(state) {
   return params.toString();
 }
 
+// `?lead=<domain>` opens that lead's modal (the link D365 leads carry back to Hunter). It is a link, not a
+// filter: it never narrows the list, is not saved, and leaves the URL once the first list state is written.
+const LEAD_PARAM = "lead";
+
+/** The lead the page's link asks to open (`/?lead=<domain>`), or "" (read it before the first `persist`). */
+export function linkedLead() {
+  return (new URLSearchParams(location.search).get(LEAD_PARAM) || "").trim().slice(0, 300);
+}
+
 /** The query string the page starts from: the URL's when it has one, else the last one saved, else "". */
 function initialQuery() {
-  if (location.search.length > 1) return location.search;
+  const params = new URLSearchParams(location.search);
+  params.delete(LEAD_PARAM);
+  if ([...params.keys()].length) return params.toString();
   try {
     return localStorage.getItem(STORE) || "";
   } catch {
