@@ -59,7 +59,30 @@ async def _run(inputs: Iterable[str], options: ScanOptions, as_json: bool, progr
                 progress.step(report["status"])
         finally:
             out.flush()
+        note = _pushback_note(scanner)
+        if note:
+            typer.echo(note, err=True)
     return counts
+
+
+def _pushback_note(scanner: Scanner) -> str | None:
+    """One stderr line when a nameserver or Entra pushed back and the scan slowed down for it."""
+    stats = scanner.resolver.stats
+    parts: list[str] = []
+    for server, pace in scanner.resolver.pacing_report().items():
+        if pace["cuts"]:
+            parts.append(f"nameserver {server} limited the rate: slowed {pace['cuts']:.0f} times, "
+                         f"down to {pace['lowest_rate']:.0f} queries/s, now {pace['rate']:.0f}/s")
+    resent = stats["retransmits"] + stats["congestion_retries"]
+    if resent:
+        lookups = sum(stats[o] for o in ("ok", "nxdomain", "nodata", "servfail", "refused", "timeout", "error"))
+        parts.append(f"{lookups} DNS lookups, {stats['retransmits']} queries resent, "
+                     f"{stats['congestion_retries']} lookups retried after backing off, {stats['tcp']} over TCP")
+    if scanner.tenant is not None and scanner.tenant.throttle.pushbacks:
+        throttle = scanner.tenant.throttle
+        parts.append(f"Entra asked to slow down {throttle.pushbacks} times (domains in flight down to "
+                     f"{throttle.lowest})")
+    return "pushback: " + "; ".join(parts) if parts else None
 
 
 _FILE_HELP = "One input per line, or a CSV with a domain/website/e-mail column"

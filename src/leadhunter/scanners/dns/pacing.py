@@ -10,9 +10,11 @@ gets ``now`` in seconds), an AIMD controller over two limits:
 
 Every ``interval`` seconds it looks at what came back. If more than ``loss_threshold`` of the outcomes
 were failures (timeouts, SERVFAIL, REFUSED) *while the server still answered others*, it cuts both: the
-rate to what the server actually delivered (never more than ``decrease`` of the old rate), the window
-to half. If the sender was held back by the limits and few failures came back, it grows them: doubling
-until the first cut (slow start), then by ``increase`` per interval. A failure of a query sent before the
+rate to what the server actually delivered (keeping at most ``decrease`` of the old rate), the window
+by ``decrease``. If the sender was held back by the limits and few failures came back, it grows them: doubling
+until the first cut (slow start), then by ``increase`` per interval, the step doubling with every
+further interval without trouble up to four times ``increase`` while below the rate the server delivered
+at the last cut, and only half of ``increase`` beyond it. A failure of a query sent before the
 last cut reflects the old rate and is not counted again; a server that answers nothing at all is down,
 not busy, so silence never shrinks the limits (a dead server then ends lookups as ``timeout`` quickly
 instead of being paced to a crawl). It also keeps a smoothed round-trip time for the retransmission
@@ -35,8 +37,13 @@ class PacingLimits:
 
     ``initial_rate`` (default 4,000/s) doubles every ``interval`` (0.1 s) while the sender is held
     back and nothing fails, up to ``max_rate`` (1,000,000/s: effectively unlimited); ``min_rate`` (20/s)
-    is the floor. ``initial_window``/``min_window``/``max_window`` bound queries in flight (64/4/512).
-    ``min_rto``/``max_rto`` clamp the retransmission timeout (0.2 s / 2.0 s; the resolver passes its
+    is the floor. ``initial_window``/``min_window``/``max_window`` bound queries in flight (64/32/512): the floor
+    stays well above what a loopback server needs, since a dropped query holds its slot until its
+    retransmission timeout.
+    After a cut the rate grows by ``increase`` (2 %) per interval, the step doubling each interval up to
+    four times that.
+    A cut keeps ``decrease`` (85 %) of the rate at most. ``burst`` is the token bucket in seconds' worth
+    of the rate (0.02 s). ``min_rto``/``max_rto`` clamp the retransmission timeout (0.2 s / 2.0 s; the resolver passes its
     per-try timeout as ``max_rto``).
     """
 
@@ -44,13 +51,13 @@ class PacingLimits:
     min_rate: float = 20.0
     max_rate: float = 1_000_000.0
     initial_window: int = 64
-    min_window: int = 4
+    min_window: int = 32
     max_window: int = 512
     interval: float = 0.1
     loss_threshold: float = 0.02
-    decrease: float = 0.7
-    increase: float = 0.05
-    burst: float = 0.05
+    decrease: float = 0.85
+    increase: float = 0.02
+    burst: float = 0.02
     min_rto: float = 0.2
     max_rto: float = 2.0
     initial_rto: float = 1.0
@@ -77,6 +84,8 @@ class PacingController:
         self._good = 0
         self._failed = 0
         self._held_back = False
+        self._streak = 0  # intervals grown since the last cut
+        self.ceiling = math.inf  # the rate the server delivered when it last pushed back (queries/s)
 
     # ---- what the sender asks --------------------------------------------------------------------
 
@@ -173,16 +182,29 @@ class PacingController:
         total = self._good + self._failed
         failed_share = self._failed / total if total else 0.0
         if self._failed >= 2 and self._good > 0 and failed_share > limits.loss_threshold:
+            # What the server delivered is the best estimate of what it allows (a little under it, so
+            # the queue drains); never cut by more than half at once, never less than `decrease`.
             delivered = self._good / elapsed
-            self.rate = max(limits.min_rate, min(self.rate * limits.decrease, max(delivered, self.rate * 0.35)))
-            self.window = max(float(limits.min_window), self.window / 2)
+            self.ceiling = max(delivered, limits.min_rate)
+            self.rate = max(limits.min_rate,
+                            min(self.rate * limits.decrease, max(delivered * 0.95, self.rate * 0.5)))
+            self.window = max(float(limits.min_window), self.window * limits.decrease)
             self.slow_start = False
             self.cuts += 1
             self.lowest_rate = min(self.lowest_rate, self.rate)
             self._last_cut = now
+            self._streak = 0
             self._tokens = min(self._tokens, self._burst())
         elif self._held_back and failed_share <= limits.loss_threshold / 2:
-            factor = 2.0 if self.slow_start else 1.0 + limits.increase
+            # after a cut: +2 %, +4 %, +8 % per interval back up to the rate the server delivered then,
+            # and only +1 % per interval beyond it, so probing for more costs few drops
+            if self.slow_start:
+                factor = 2.0
+            elif self.rate < self.ceiling * 0.98:
+                factor = 1.0 + min(4 * limits.increase, limits.increase * 2**self._streak)
+            else:
+                factor = 1.0 + limits.increase / 2
+            self._streak += 1
             self.rate = min(limits.max_rate, self.rate * factor)
             self.window = min(float(limits.max_window), max(self.window * factor, self.window + 1))
         self._interval_start = now
@@ -202,15 +224,22 @@ class PacingGate:
         self._queue: deque[asyncio.Future[None]] = deque()
         self._timer: asyncio.TimerHandle | None = None
 
-    async def acquire(self) -> float:
-        """Wait for a token and a window slot; returns the loop time the query may be sent at."""
+    async def acquire(self, *, urgent: bool = False) -> float:
+        """Wait for a token and a window slot; returns the loop time the query may be sent at.
+
+        ``urgent`` (a resend, or the TCP retry of a truncated answer) goes to the head of the queue: its
+        lookup has waited its turn already, and a scan that yields results in input order stalls behind it.
+        """
         loop = asyncio.get_running_loop()
         now = loop.time()
         if not self._queue and self.controller.wait_time(now) == 0.0:
             self.controller.on_send(now)
             return now
         granted: asyncio.Future[None] = loop.create_future()
-        self._queue.append(granted)
+        if urgent:
+            self._queue.appendleft(granted)
+        else:
+            self._queue.append(granted)
         self._wake()
         try:
             await granted

@@ -293,7 +293,7 @@ class Resolver:
         copies = 0
         try:
             while True:
-                sent_at = await gate.acquire()
+                sent_at = await gate.acquire(urgent=copies > 0)
                 deadline = min(deadline, sent_at + self.timeout)
                 wait = min(gate.controller.rto * 2**copies, deadline - sent_at)
                 future: asyncio.Future[wire.Answer] = loop.create_future()
@@ -327,7 +327,7 @@ class Resolver:
         """One try over TCP (after a truncated UDP answer), paced like UDP; ``timeout`` seconds in all."""
         qid = self._new_id()
         query = wire.frame_tcp(wire.build_query(qid, name, wire.type_name(code)))
-        sent_at = await gate.acquire()
+        sent_at = await gate.acquire(urgent=True)
         try:
             answer = await self._tcp_exchange(ns, query)
         except TimeoutError:
