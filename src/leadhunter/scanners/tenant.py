@@ -6,10 +6,9 @@ Unknown and the brand name). A circuit breaker stops asking once the service is 
 ten-thousand-domain scan goes on at full speed and each result says discovery failed.
 
 At scale: one HTTP/1.1 keep-alive pool (connections are reused, at most two per domain in flight), a
-bounded number of domains in flight, and back-pressure from Entra handled for the whole scan: a 429 (or
-503) pauses every request until its ``Retry-After`` has passed, halves the domains allowed in flight
+bounded number of domains in flight, and back-pressure from Entra handled for the whole scan: a 429 pauses every request until its ``Retry-After`` has passed, halves the domains allowed in flight
 (growing back one at a time as answers succeed) and retries the request, so a throttled scan slows down
-instead of reporting failed lookups.
+instead of reporting failed lookups. (A 503 is an outage, not throttling: it fails the lookup.)
 """
 
 from __future__ import annotations
@@ -27,8 +26,7 @@ from leadhunter.domain.facts import TenantFacts, TenantStatus
 
 _GUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.IGNORECASE)
 DEFAULT_BASE_URL = "https://login.microsoftonline.com"
-_THROTTLED = frozenset({429, 503})
-DEFAULT_RETRY_AFTER = 1.0  # seconds to pause when a 429/503 names no usable Retry-After
+DEFAULT_RETRY_AFTER = 1.0  # seconds to pause when a 429 names no usable Retry-After
 MAX_RETRY_AFTER = 60.0  # seconds: a longer Retry-After is capped (the scan keeps moving)
 
 
@@ -137,7 +135,7 @@ class TenantDiscovery:
 
     ``timeout`` is per request in seconds (default 5); ``concurrency`` bounds domains in flight
     (default 64; two requests each, so the keep-alive pool holds up to ``2 * concurrency`` connections);
-    a 429/503 pauses the scan for its ``Retry-After`` and the request is retried, up to
+    a 429 pauses the scan for its ``Retry-After`` and the request is retried, up to
     ``throttle_retries`` times (default 5) per request; after ``breaker_threshold`` consecutive
     transport failures (default 5) discovery is skipped for ``breaker_cooldown`` seconds (default 60)
     and results say so.
@@ -205,11 +203,11 @@ class TenantDiscovery:
             self._failures = 0
 
     async def _get(self, url: str, params: dict[str, str] | None = None) -> httpx.Response:
-        """GET ``url``; a 429/503 pauses the whole discovery for its Retry-After and the request is tried
+        """GET ``url``; a 429 pauses the whole discovery for its Retry-After and the request is tried
         again (``throttle_retries`` times at most, then the last answer is returned)."""
         for _ in range(self.throttle_retries):
             response = await self._client.get(url, params=params)
-            if response.status_code not in _THROTTLED:
+            if response.status_code != 429:
                 self.throttle.success()
                 return response
             self.throttle.pushback(retry_after_seconds(response.headers.get("Retry-After")))

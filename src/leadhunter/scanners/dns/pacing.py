@@ -177,7 +177,7 @@ class PacingController:
         """Close the interval once ``interval`` seconds have passed: cut, grow or hold."""
         elapsed = now - self._interval_start
         limits = self.limits
-        if elapsed < limits.interval:
+        if elapsed < limits.interval * 0.999:  # the slack absorbs float rounding of summed times
             return
         total = self._good + self._failed
         failed_share = self._failed / total if total else 0.0
