@@ -6,9 +6,10 @@ Unknown and the brand name). A circuit breaker stops asking once the service is 
 ten-thousand-domain scan goes on at full speed and each result says discovery failed.
 
 At scale: one HTTP/1.1 keep-alive pool (connections are reused, at most two per domain in flight), a
-bounded number of domains in flight, and back-pressure from Entra handled for the whole scan: a 429 pauses every request until its ``Retry-After`` has passed, halves the domains allowed in flight
-(growing back one at a time as answers succeed) and retries the request, so a throttled scan slows down
-instead of reporting failed lookups. (A 503 is an outage, not throttling: it fails the lookup.)
+bounded number of domains in flight, and back-pressure from Entra handled for the whole scan: a 429
+pauses every request until its ``Retry-After`` has passed, halves the domains allowed in flight (growing
+back one at a time as answers succeed) and retries the request, so a throttled scan slows down instead
+of reporting failed lookups. (A 503 is an outage, not throttling: it fails the lookup.)
 """
 
 from __future__ import annotations

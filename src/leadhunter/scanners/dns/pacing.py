@@ -43,8 +43,8 @@ class PacingLimits:
     After a cut the rate grows by ``increase`` (2 %) per interval, the step doubling each interval up to
     four times that.
     A cut keeps ``decrease`` (85 %) of the rate at most. ``burst`` is the token bucket in seconds' worth
-    of the rate (0.02 s). ``min_rto``/``max_rto`` clamp the retransmission timeout (0.2 s / 2.0 s; the resolver passes its
-    per-try timeout as ``max_rto``).
+    of the rate (0.02 s). ``min_rto``/``max_rto`` clamp the retransmission timeout (0.2 s / 2.0 s; the
+    resolver passes its per-try timeout as ``max_rto``).
     """
 
     initial_rate: float = 4_000.0

@@ -298,7 +298,7 @@ class Resolver:
                 wait = min(gate.controller.rto * 2**copies, deadline - sent_at)
                 future: asyncio.Future[wire.Answer] = loop.create_future()
                 entry.future = future
-                timer = loop.call_later(max(wait, 0.0), _expire, future)
+                timer = loop.call_later(max(wait, 0.0), _expire_after_poll, future, loop)
                 copies += 1
                 try:
                     protocol.transport.sendto(packet, (ns.host, ns.port))
@@ -364,6 +364,13 @@ _RCODE_OUTCOME = {
     wire.RCODE_REFUSED: Outcome.REFUSED,
 }
 _SHED_OUTCOMES = frozenset({Outcome.TIMEOUT, Outcome.SERVFAIL, Outcome.REFUSED})
+
+
+def _expire_after_poll(future: asyncio.Future[wire.Answer], loop: asyncio.AbstractEventLoop) -> None:
+    # libuv (uvloop) runs due timers before it polls the sockets: after a stall of the loop (a busy or
+    # starved process) the answer may be sitting in the socket buffer. Two call_soon hops let one poll
+    # happen first, so the loop's own lag is not taken for a server dropping queries.
+    loop.call_soon(loop.call_soon, _expire, future)
 
 
 def _expire(future: asyncio.Future[wire.Answer]) -> None:
