@@ -98,7 +98,12 @@ def scan_command(
     no_tenant: Annotated[bool, typer.Option("--no-tenant", help="Skip Microsoft tenant discovery")] = False,
     progress: Annotated[bool | None, typer.Option("--progress/--no-progress", help=_PROGRESS_HELP)] = None,
 ) -> None:
-    """Scan domains: DNS, Microsoft tenant, provider, explained score."""
+    """Scan domains: DNS, Microsoft tenant, provider, explained score.
+
+    When a nameserver pushes back (drops queries, answers REFUSED/SERVFAIL or truncated), the scan slows to
+    the rate it allows, asks again over UDP or TCP, and speeds up once answers flow; a 429 from Entra pauses
+    tenant discovery for its Retry-After. A "pushback:" line on stderr says when either happened.
+    """
     if not domains and file is None:
         raise typer.BadParameter("give domains as arguments or --file")
     try:
