@@ -1,6 +1,9 @@
 """A DNS proxy on loopback that holds every answer for a fixed delay, UDP and TCP.
 
 Usage: ``python bench/delay_proxy.py --listen 127.0.0.1:5300 --upstream 127.0.0.1:5301 --delay-ms 30``.
+With ``--max-qps N`` it also caps what it answers at N queries/s in total (UDP queries and TCP
+connections share one token bucket holding 50 ms worth) and drops the rest silently, like a resolver
+with a query budget (``pushback_bench.py --mode cap``).
 Prints ``ready <port>`` on stdout once listening; on SIGTERM/SIGINT it writes its counters as one JSON
 line to stdout and exits.
 
@@ -37,10 +40,33 @@ class Stats:
         self.udp_queries = 0
         self.udp_answers = 0
         self.udp_unmatched = 0
+        self.dropped = 0  # queries and TCP connections refused by --max-qps
         self.tcp_connections = 0
         self.max_waiting = 0
         self.late_sum = 0.0  # seconds sent after the deadline, summed (timer lateness)
         self.late_max = 0.0
+
+
+class Budget:
+    """A token bucket: ``rate`` per second, ``rate * 0.05`` at most saved up (0 rate = no limit)."""
+
+    def __init__(self, rate: float) -> None:
+        self.rate = rate
+        self.capacity = max(1.0, rate * 0.05)
+        self.tokens = self.capacity
+        self.stamp = time.monotonic()
+
+    def take(self) -> bool:
+        """True when a query may be answered now."""
+        if self.rate <= 0:
+            return True
+        now = time.monotonic()
+        self.tokens = min(self.capacity, self.tokens + (now - self.stamp) * self.rate)
+        self.stamp = now
+        if self.tokens < 1.0:
+            return False
+        self.tokens -= 1.0
+        return True
 
 
 class Upstream(asyncio.DatagramProtocol):
@@ -60,9 +86,10 @@ class Upstream(asyncio.DatagramProtocol):
 class ClientSide(asyncio.DatagramProtocol):
     """The listening socket: forwards queries, sends delayed answers back."""
 
-    def __init__(self, delay: float, stats: Stats) -> None:
+    def __init__(self, delay: float, stats: Stats, budget: Budget) -> None:
         self.delay = delay
         self.stats = stats
+        self.budget = budget
         self.loop = asyncio.get_running_loop()
         self.transport: asyncio.DatagramTransport | None = None
         self.upstream: Upstream | None = None
@@ -78,6 +105,9 @@ class ClientSide(asyncio.DatagramProtocol):
         if len(data) < 12 or self.upstream is None or self.upstream.transport is None:
             return
         self.stats.udp_queries += 1
+        if not self.budget.take():
+            self.stats.dropped += 1
+            return
         qid = self.next_id
         self.next_id = (qid + 1) & 0xFFFF
         # an id still pending after 65536 newer queries belongs to a client that gave up long ago
@@ -132,11 +162,13 @@ async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> N
         writer.write_eof()
 
 
-async def serve(listen: Addr, upstream: Addr, delay: float, stats: Stats, stop: asyncio.Event) -> None:
-    """Run the UDP and TCP proxy until ``stop`` is set."""
+async def serve(listen: Addr, upstream: Addr, delay: float, stats: Stats, stop: asyncio.Event,
+                max_qps: float = 0.0) -> None:
+    """Run the UDP and TCP proxy until ``stop`` is set (``max_qps`` > 0 caps answers per second)."""
     loop = asyncio.get_running_loop()
+    budget = Budget(max_qps)
     client_transport, client = await loop.create_datagram_endpoint(
-        lambda: ClientSide(delay, stats), local_addr=listen)
+        lambda: ClientSide(delay, stats, budget), local_addr=listen)
     _, up = await loop.create_datagram_endpoint(lambda: Upstream(client), remote_addr=upstream)
     client.upstream = up
     for transport in (client_transport, up.transport):
@@ -148,6 +180,10 @@ async def serve(listen: Addr, upstream: Addr, delay: float, stats: Stats, stop: 
 
     async def on_tcp(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         stats.tcp_connections += 1
+        if not budget.take():
+            stats.dropped += 1
+            writer.close()
+            return
         try:
             up_reader, up_writer = await asyncio.open_connection(*upstream)
         except OSError:
@@ -174,6 +210,7 @@ def main() -> None:
     parser.add_argument("--listen", type=_addr, required=True, help="host:port to listen on (UDP+TCP)")
     parser.add_argument("--upstream", type=_addr, required=True, help="host:port of the real server")
     parser.add_argument("--delay-ms", type=float, default=30.0, help="hold every answer this long")
+    parser.add_argument("--max-qps", type=float, default=0.0, help="answer at most this many queries/s")
     parser.add_argument("--no-uvloop", action="store_true", help="use the stock asyncio event loop")
     args = parser.parse_args()
     stats = Stats()
@@ -184,7 +221,7 @@ def main() -> None:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
-        await serve(args.listen, args.upstream, args.delay_ms / 1000, stats, stop)
+        await serve(args.listen, args.upstream, args.delay_ms / 1000, stats, stop, args.max_qps)
 
     runner: Any = asyncio.run
     if not args.no_uvloop:

@@ -42,7 +42,8 @@ class DnsRig:
         """Start NSD and return once the last zone is served (its facts go into ``info['nsd']``)."""
         startup = self.nsd.start(ready_name=self.summary.last_domain)
         self.info["nsd"] = {"version": nsd_version(), "port": self.nsd.port, "startup_s": round(startup, 3),
-                            "server_count": self.nsd.server_count}
+                            "server_count": self.nsd.server_count,
+                            "rrl_ratelimit": self.nsd.rrl_ratelimit}
         print(f"NSD on {self.address}, serving all {self.summary.zones} zones after {startup:.2f} s", flush=True)
 
 
@@ -52,7 +53,7 @@ def nsd_version() -> str:
     return (done.stderr or done.stdout).splitlines()[0] if (done.stderr or done.stdout) else "?"
 
 
-def generate_rig(work: Path, domains: int, seed: int, *, server_count: int = 1) -> DnsRig:
+def generate_rig(work: Path, domains: int, seed: int, *, server_count: int = 1, rrl_ratelimit: int = 0) -> DnsRig:
     """Generate ``domains`` zones (plus provider, reverse and root zones) under ``work`` and set up, but do
     not start, the NSD that serves them: the caller keeps ``rig.nsd`` for its cleanup, then calls
     :meth:`DnsRig.serve`."""
@@ -63,5 +64,6 @@ def generate_rig(work: Path, domains: int, seed: int, *, server_count: int = 1) 
                                       "categories": dict(summary.categories.most_common())}}
     print(f"generated {summary.domains} domains in {summary.zones} zones in {info['zones']['generate_s']} s",
           flush=True)
-    nsd = NsdServer(work / "nsd", work / "zones", work / "nsd-zones.conf", server_count=server_count)
+    nsd = NsdServer(work / "nsd", work / "zones", work / "nsd-zones.conf", server_count=server_count,
+                    rrl_ratelimit=rrl_ratelimit)
     return DnsRig(work, summary, nsd, info)

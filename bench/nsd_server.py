@@ -67,13 +67,14 @@ class NsdServer:
     """One NSD process; ``start()`` returns once ``ready_name``'s SOA is served (or raises)."""
 
     def __init__(self, work_dir: Path, zones_dir: Path, zones_conf: Path, *, port: int | None = None,
-                 host: str = "127.0.0.1", server_count: int = 1) -> None:
+                 host: str = "127.0.0.1", server_count: int = 1, rrl_ratelimit: int = 0) -> None:
         self.work_dir = work_dir
         self.zones_dir = zones_dir
         self.zones_conf = zones_conf
         self.host = host
         self.port = port or free_port(host)
         self.server_count = server_count
+        self.rrl_ratelimit = rrl_ratelimit  # 0: off; NSD's own default is 200 (answers/s per bucket)
         self.proc: subprocess.Popen[bytes] | None = None
         self.startup_s = 0.0
 
@@ -105,9 +106,11 @@ class NsdServer:
     refuse-any: yes
     verbosity: 0
     # Response rate limiting is on by default (200 identical answers/s per /24, then TC or drop):
-    # a scan asks aspmx.l.google.com A for a quarter of all domains, far above that.
-    rrl-ratelimit: 0
-    rrl-whitelist-ratelimit: 0
+    # a scan asks aspmx.l.google.com A for a quarter of all domains, far above that. Off unless the
+    # benchmark asks for it (pushback_bench.py --mode rrl sets NSD's defaults: 200/s, slip 2).
+    rrl-ratelimit: {self.rrl_ratelimit}
+    rrl-slip: 2
+    rrl-whitelist-ratelimit: {self.rrl_ratelimit * 10}
 
 remote-control:
     control-enable: no

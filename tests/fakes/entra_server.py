@@ -67,6 +67,7 @@ class EntraServer(LoopbackHTTPServer):
         self._domains: dict[str, str] = {}  # domain → tenant id
         self._faults: list[_Fault] = []
         self._auto_approve: tuple[str | None, int] | None = None  # (username, polls answered pending first)
+        self.delay = 0.0  # seconds added to every answer (a far-away service), faults included
 
     # ---- registration and switches --------------------------------------------------------------
 
@@ -186,6 +187,8 @@ class EntraServer(LoopbackHTTPServer):
 
     def handle(self, request: RecordedRequest) -> Reply | None:
         """Apply a matching fault, then route; None means drop the connection unanswered."""
+        if self.delay > 0 and self.sleep(self.delay):
+            return None
         with self._lock:
             fault = self._take_fault(request)
         if fault is not None:

@@ -112,6 +112,8 @@ class LoopbackHTTPServer:
         self._lock = threading.Lock()  # guards the log, the connection set and subclass state
         self._log: list[RecordedRequest] = []
         self._connections: set[socket.socket] = set()
+        self.connections_opened = 0  # TCP connections accepted so far (keep-alive reuse shows as few)
+        self.max_open_connections = 0  # the most connections open at once
         self._stopping = threading.Event()
         self._httpd: _HTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -219,12 +221,15 @@ class LoopbackHTTPServer:
         with self._lock:
             if add:
                 self._connections.add(connection)
+                self.connections_opened += 1
+                self.max_open_connections = max(self.max_open_connections, len(self._connections))
             else:
                 self._connections.discard(connection)
 
 
 class _HTTPServer(ThreadingHTTPServer):
     daemon_threads = True
+    request_queue_size = 256  # listen backlog: a client opening its whole pool at once is not turned away
 
     def __init__(self, owner: LoopbackHTTPServer, context: ssl.SSLContext | None) -> None:
         self.owner = owner

@@ -59,7 +59,30 @@ async def _run(inputs: Iterable[str], options: ScanOptions, as_json: bool, progr
                 progress.step(report["status"])
         finally:
             out.flush()
+        note = _pushback_note(scanner)
+        if note:
+            typer.echo(note, err=True)
     return counts
+
+
+def _pushback_note(scanner: Scanner) -> str | None:
+    """One stderr line when a nameserver or Entra pushed back and the scan slowed down for it."""
+    stats = scanner.resolver.stats
+    parts: list[str] = []
+    for server, pace in scanner.resolver.pacing_report().items():
+        if pace["cuts"]:
+            parts.append(f"nameserver {server} limited the rate: slowed {pace['cuts']:.0f} times, "
+                         f"down to {pace['lowest_rate']:.0f} queries/s, now {pace['rate']:.0f}/s")
+    resent = stats["retransmits"] + stats["congestion_retries"]
+    if resent:
+        lookups = sum(stats[o] for o in ("ok", "nxdomain", "nodata", "servfail", "refused", "timeout", "error"))
+        parts.append(f"{lookups} DNS lookups, {stats['retransmits']} queries resent, "
+                     f"{stats['congestion_retries']} lookups retried after backing off, {stats['tcp']} over TCP")
+    if scanner.tenant is not None and scanner.tenant.throttle.pushbacks:
+        throttle = scanner.tenant.throttle
+        parts.append(f"Entra asked to slow down {throttle.pushbacks} times (domains in flight down to "
+                     f"{throttle.lowest})")
+    return "pushback: " + "; ".join(parts) if parts else None
 
 
 _FILE_HELP = "One input per line, or a CSV with a domain/website/e-mail column"
@@ -75,7 +98,12 @@ def scan_command(
     no_tenant: Annotated[bool, typer.Option("--no-tenant", help="Skip Microsoft tenant discovery")] = False,
     progress: Annotated[bool | None, typer.Option("--progress/--no-progress", help=_PROGRESS_HELP)] = None,
 ) -> None:
-    """Scan domains: DNS, Microsoft tenant, provider, explained score."""
+    """Scan domains: DNS, Microsoft tenant, provider, explained score.
+
+    When a nameserver pushes back (drops queries, answers REFUSED/SERVFAIL or truncated), the scan slows to
+    the rate it allows, asks again over UDP or TCP, and speeds up once answers flow; a 429 from Entra pauses
+    tenant discovery for its Retry-After. A "pushback:" line on stderr says when either happened.
+    """
     if not domains and file is None:
         raise typer.BadParameter("give domains as arguments or --file")
     try:

@@ -5,12 +5,19 @@ tenant GUID; 400 ``invalid_tenant`` means no tenant) and ``getuserrealm.srf`` (M
 Unknown, the brand name and, when federated, the IdP's ``AuthURL``). A circuit breaker stops asking
 once the service is unreachable, so a ten-thousand-domain scan goes on at full speed and each result
 says discovery failed.
+
+At scale: one HTTP/1.1 keep-alive pool (connections are reused, at most two per domain in flight), a
+bounded number of domains in flight, and back-pressure from Entra handled for the whole scan: a 429
+pauses every request until its ``Retry-After`` has passed, halves the domains allowed in flight (growing
+back one at a time as answers succeed) and retries the request, so a throttled scan slows down instead
+of reporting failed lookups. (A 503 is an outage, not throttling: it fails the lookup.)
 """
 
 from __future__ import annotations
 
 import asyncio
 import ipaddress
+import math
 import re
 import time
 from urllib.parse import urlsplit
@@ -21,6 +28,8 @@ from leadhunter.domain.facts import TenantFacts, TenantStatus
 
 _GUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.IGNORECASE)
 DEFAULT_BASE_URL = "https://login.microsoftonline.com"
+DEFAULT_RETRY_AFTER = 1.0  # seconds to pause when a 429 names no usable Retry-After
+MAX_RETRY_AFTER = 60.0  # seconds: a longer Retry-After is capped (the scan keeps moving)
 
 
 class UnsafeTargetError(ValueError):
@@ -47,12 +56,91 @@ def check_http_target(url: str, *, allow_private: bool) -> None:
         )
 
 
+class Throttle:
+    """Domains in flight, adapted to Entra's pushback (AIMD) and paused while it asks us to wait.
+
+    ``limit`` starts at ``ceiling`` (default 64); :meth:`pushback` halves it (never below 1) and pauses
+    every :meth:`acquire` until ``retry_after`` seconds have passed; each success adds ``1 / limit``, so
+    the limit grows back by one per full round of successes. ``clock`` is ``time.monotonic``-like.
+    """
+
+    def __init__(self, ceiling: int = 64) -> None:
+        self.ceiling = ceiling
+        self.limit = float(ceiling)
+        self.inflight = 0
+        self.pushbacks = 0
+        self.lowest = ceiling
+        self._resume_at = 0.0
+        self._changed: asyncio.Condition | None = None
+
+    def _condition(self) -> asyncio.Condition:
+        if self._changed is None:
+            self._changed = asyncio.Condition()
+        return self._changed
+
+    async def acquire(self) -> None:
+        """Wait until the pause is over and fewer than ``limit`` domains are in flight."""
+        changed = self._condition()
+        async with changed:
+            while True:
+                pause = self._resume_at - time.monotonic()
+                if pause > 0:
+                    await asyncio.sleep(pause)  # keeps the lock: nobody else starts during the pause
+                    continue
+                if self.inflight < max(1, int(self.limit)):
+                    self.inflight += 1
+                    return
+                await changed.wait()
+
+    async def release(self) -> None:
+        """A domain finished (whatever its result)."""
+        changed = self._condition()
+        async with changed:
+            self.inflight -= 1
+            changed.notify()
+
+    def success(self) -> None:
+        """An answer that was not a pushback: grow the limit a little."""
+        self.limit = min(float(self.ceiling), self.limit + 1.0 / max(1.0, self.limit))
+
+    def pushback(self, retry_after: float) -> None:
+        """Entra said slow down: pause everybody ``retry_after`` seconds and halve the limit (once per
+        pause: the answers to requests already in flight do not cut it again)."""
+        now = time.monotonic()
+        if now >= self._resume_at:
+            self.limit = max(1.0, self.limit / 2)
+            self.pushbacks += 1
+            self.lowest = min(self.lowest, int(self.limit))
+        self._resume_at = max(self._resume_at, now + retry_after)
+
+    async def wait_resume(self) -> None:
+        """Sleep until the current pause is over."""
+        pause = self._resume_at - time.monotonic()
+        if pause > 0:
+            await asyncio.sleep(pause)
+
+
+def retry_after_seconds(value: str | None) -> float:
+    """``Retry-After`` in seconds (delta-seconds form; an HTTP date or junk gives the 1 s default),
+    capped at :data:`MAX_RETRY_AFTER`."""
+    try:
+        seconds = float(value) if value is not None else DEFAULT_RETRY_AFTER
+    except ValueError:
+        seconds = DEFAULT_RETRY_AFTER
+    if not math.isfinite(seconds) or seconds < 0:
+        seconds = DEFAULT_RETRY_AFTER
+    return min(seconds, MAX_RETRY_AFTER)
+
+
 class TenantDiscovery:
     """Discover the Entra tenant of domains through ``base_url`` (default Microsoft's login host).
 
     ``timeout`` is per request in seconds (default 5); ``concurrency`` bounds domains in flight
-    (default 32); after ``breaker_threshold`` consecutive transport failures (default 5) discovery
-    is skipped for ``breaker_cooldown`` seconds (default 60) and results say so.
+    (default 64; two requests each, so the keep-alive pool holds up to ``2 * concurrency`` connections);
+    a 429 pauses the scan for its ``Retry-After`` and the request is retried, up to
+    ``throttle_retries`` times (default 5) per request; after ``breaker_threshold`` consecutive
+    transport failures (default 5) discovery is skipped for ``breaker_cooldown`` seconds (default 60)
+    and results say so.
     """
 
     def __init__(
@@ -60,7 +148,8 @@ class TenantDiscovery:
         base_url: str = DEFAULT_BASE_URL,
         *,
         timeout: float = 5.0,
-        concurrency: int = 32,
+        concurrency: int = 64,
+        throttle_retries: int = 5,
         allow_private: bool = False,
         verify: bool | str = True,
         breaker_threshold: int = 5,
@@ -71,10 +160,11 @@ class TenantDiscovery:
         self.base_url = base_url.rstrip("/")
         self._client = client or httpx.AsyncClient(
             timeout=timeout, verify=verify, follow_redirects=False, trust_env=False,
-            limits=httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency),
+            limits=httpx.Limits(max_connections=2 * concurrency, max_keepalive_connections=2 * concurrency),
             headers={"Accept": "application/json", "User-Agent": "leadhunter/0.1"},
         )
-        self._semaphore = asyncio.Semaphore(concurrency)
+        self.throttle = Throttle(concurrency)
+        self.throttle_retries = throttle_retries
         self._failures = 0
         self._open_until = 0.0
         self._threshold = breaker_threshold
@@ -88,14 +178,16 @@ class TenantDiscovery:
         """Tenant facts for an ASCII registrable domain; never raises for network trouble."""
         if time.monotonic() < self._open_until:
             return TenantFacts(TenantStatus.FAILED, error="tenant discovery unavailable (circuit open)")
-        async with self._semaphore:
-            try:
-                oidc, realm = await asyncio.gather(self._oidc(domain), self._realm(domain))
-            except (httpx.TransportError, httpx.HTTPStatusError) as exc:
-                self._record_failure(isinstance(exc, httpx.TransportError))
-                return TenantFacts(TenantStatus.FAILED, error=_describe(exc))
-            except ValueError as exc:  # unparsable JSON or an unexpected shape
-                return TenantFacts(TenantStatus.FAILED, error=f"unexpected answer: {exc}")
+        await self.throttle.acquire()
+        try:
+            oidc, realm = await asyncio.gather(self._oidc(domain), self._realm(domain))
+        except (httpx.TransportError, httpx.HTTPStatusError) as exc:
+            self._record_failure(isinstance(exc, httpx.TransportError))
+            return TenantFacts(TenantStatus.FAILED, error=_describe(exc))
+        except ValueError as exc:  # unparsable JSON or an unexpected shape
+            return TenantFacts(TenantStatus.FAILED, error=f"unexpected answer: {exc}")
+        finally:
+            await self.throttle.release()
         self._failures = 0
         tenant_id, region = oidc
         namespace, brand, auth_url = realm
@@ -112,8 +204,20 @@ class TenantDiscovery:
             self._open_until = time.monotonic() + self._cooldown
             self._failures = 0
 
+    async def _get(self, url: str, params: dict[str, str] | None = None) -> httpx.Response:
+        """GET ``url``; a 429 pauses the whole discovery for its Retry-After and the request is tried
+        again (``throttle_retries`` times at most, then the last answer is returned)."""
+        for _ in range(self.throttle_retries):
+            response = await self._client.get(url, params=params)
+            if response.status_code != 429:
+                self.throttle.success()
+                return response
+            self.throttle.pushback(retry_after_seconds(response.headers.get("Retry-After")))
+            await self.throttle.wait_resume()
+        return await self._client.get(url, params=params)
+
     async def _oidc(self, domain: str) -> tuple[str | None, str | None]:
-        response = await self._client.get(f"{self.base_url}/{domain}/v2.0/.well-known/openid-configuration")
+        response = await self._get(f"{self.base_url}/{domain}/v2.0/.well-known/openid-configuration")
         if response.status_code == 400:
             body = response.json()
             if isinstance(body, dict) and body.get("error") == "invalid_tenant":
@@ -128,9 +232,7 @@ class TenantDiscovery:
         return tenant_id, region if isinstance(region, str) else None
 
     async def _realm(self, domain: str) -> tuple[str | None, str | None, str | None]:
-        response = await self._client.get(
-            f"{self.base_url}/getuserrealm.srf", params={"login": f"user@{domain}", "json": "1"}
-        )
+        response = await self._get(f"{self.base_url}/getuserrealm.srf", {"login": f"user@{domain}", "json": "1"})
         response.raise_for_status()
         body = response.json()
         if not isinstance(body, dict):

@@ -4,8 +4,10 @@ One UDP socket per address family carries every query; answers are matched to qu
 address and question. Each lookup gets a per-try timeout, a bounded number of tries that fail over to the
 next nameserver, TCP when the answer is truncated, and CNAME chasing when the server (an authoritative
 one, say) returns the alias without the target's records. Concurrency is bounded by a semaphore so
-a ten-thousand-domain run never floods the nameserver. Shared names (mail hosts, SPF includes) can be
-cached for the run, with in-flight deduplication.
+a ten-thousand-domain run never floods the nameserver, and each nameserver gets its own adaptive pacing
+(:mod:`.pacing`): when it starts dropping or refusing queries the resolver slows down to the rate it
+allows, resends what was dropped, and speeds up again once answers flow. Shared names (mail hosts, SPF
+includes) can be cached for the run, with in-flight deduplication.
 """
 
 from __future__ import annotations
@@ -13,52 +15,23 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import ipaddress
+import math
 import secrets
 import socket
 import time
 from collections import Counter, OrderedDict
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import cast
 
 from leadhunter.domain.lookups import Lookup, Outcome
 from leadhunter.scanners.dns import wire
+from leadhunter.scanners.dns.nameservers import Nameserver, parse_nameserver, system_nameservers
+from leadhunter.scanners.dns.pacing import PacingController, PacingGate, PacingLimits
+
+__all__ = ["Nameserver", "PacingLimits", "Resolver", "parse_nameserver", "system_nameservers"]
 
 MAX_CNAME_DEPTH = 8
 RECEIVE_BUFFER = 4 * 1024 * 1024  # bytes asked for the UDP socket's receive buffer
-
-
-@dataclass(frozen=True, slots=True)
-class Nameserver:
-    """A nameserver by IP address (v4 or v6) and port (default 53)."""
-
-    host: str
-    port: int = 53
-
-    def __str__(self) -> str:
-        return f"[{self.host}]:{self.port}" if ":" in self.host else f"{self.host}:{self.port}"
-
-
-def parse_nameserver(text: str) -> Nameserver:
-    """Parse ``1.2.3.4``, ``1.2.3.4:5353``, ``::1`` or ``[::1]:5353``; raise ValueError otherwise.
-
-    Only IP addresses are accepted: resolving the resolver's own name would need a resolver.
-    """
-    text = text.strip()
-    host, port = text, 53
-    if text.startswith("["):
-        host, _, rest = text[1:].partition("]")
-        if rest:
-            if not rest.startswith(":"):
-                raise ValueError(f"bad nameserver {text!r}")
-            port = int(rest[1:])
-    elif text.count(":") == 1:
-        host, _, port_text = text.partition(":")
-        port = int(port_text)
-    ipaddress.ip_address(host)  # raises ValueError with a clear message
-    if not 0 < port < 65536:
-        raise ValueError(f"bad port in nameserver {text!r}")
-    return Nameserver(host, port)
 
 
 class _Pending:
@@ -109,7 +82,15 @@ class Resolver:
     (default 2), each going to the next nameserver; ``concurrency`` bounds lookups in flight (default
     512); ``cache_size`` bounds the shared-name cache in entries (default 4,096: the hot shared names stay, one-off
     tenant hosts are evicted, so memory stays flat) and ``cache_ttl`` caps
-    how long an entry lives in seconds (default 300). ``stats`` counts lookups by outcome.
+    how long an entry lives in seconds (default 300). ``stats`` counts lookups by outcome, plus
+    ``retransmits``, ``congestion_retries`` and ``tcp``.
+
+    Pushback: a query unanswered after the retransmission timeout (adaptive, 0.2 s up to ``timeout``)
+    is sent again within its try; ``pacing`` (default :class:`PacingLimits` with ``max_window`` =
+    ``concurrency``) tunes the per-nameserver rate and window controller; a lookup that fails while the
+    server sheds load is retried on it up to ``congestion_retries`` times (default 4) after backing off,
+    without using up a try. A server that answers nothing is not paced down, so a dead one still ends
+    each lookup as ``timeout`` after ``retries + 1`` tries of ``timeout`` seconds.
     """
 
     def __init__(
@@ -121,12 +102,16 @@ class Resolver:
         concurrency: int = 512,
         cache_size: int = 4_096,
         cache_ttl: float = 300.0,
+        congestion_retries: int = 4,
+        pacing: PacingLimits | None = None,
     ) -> None:
         if not nameservers:
             raise ValueError("at least one nameserver is needed")
         self.nameservers = tuple(nameservers)
         self.timeout = timeout
         self.retries = retries
+        self.congestion_retries = congestion_retries
+        self.pacing = pacing or PacingLimits(max_window=concurrency, max_rto=timeout)
         self.cache_size = cache_size
         self.cache_ttl = cache_ttl
         self.stats: Counter[str] = Counter()
@@ -135,6 +120,7 @@ class Resolver:
         self._protocols: dict[int, _UdpProtocol] = {}
         self._cache: OrderedDict[tuple[str, str], tuple[float, Lookup]] = OrderedDict()
         self._inflight: dict[tuple[str, str], asyncio.Future[Lookup]] = {}
+        self._gates: dict[Nameserver, PacingGate] = {}
 
     async def __aenter__(self) -> Resolver:
         await self.start()
@@ -147,6 +133,8 @@ class Resolver:
         """Open one UDP socket per address family the nameservers need."""
         loop = asyncio.get_running_loop()
         for ns in self.nameservers:
+            if ns not in self._gates:
+                self._gates[ns] = PacingGate(PacingController(self.pacing, loop.time()))
             family = ipaddress.ip_address(ns.host).version
             if family in self._protocols:
                 continue
@@ -168,6 +156,14 @@ class Resolver:
             if protocol.transport is not None:
                 protocol.transport.close()
         self._protocols.clear()
+
+    def pacing_report(self) -> dict[str, dict[str, float]]:
+        """Per nameserver: current rate (queries/s), window, cuts so far and the lowest rate a cut set."""
+        return {
+            str(ns): {"rate": round(gate.controller.rate), "window": int(gate.controller.window),
+                      "cuts": gate.controller.cuts, "lowest_rate": round(gate.controller.lowest_rate)}
+            for ns, gate in self._gates.items()
+        }
 
     async def lookup(self, name: str, rtype: str, *, cache: bool = False) -> Lookup:
         """Ask for ``rtype`` records of ``name``; never raises for DNS trouble, the outcome says it.
@@ -238,23 +234,37 @@ class Resolver:
         return Lookup(name, rtype, Outcome.ERROR, (), tuple(chain))
 
     async def _ask(self, name: str, code: int) -> tuple[Outcome, wire.Answer | None]:
-        """One question, tried on each nameserver in turn until one answers NOERROR or NXDOMAIN."""
+        """One question, tried on each nameserver in turn until one answers NOERROR or NXDOMAIN.
+
+        A failure while the nameserver sheds load (it answers others but not us, or says SERVFAIL/REFUSED
+        while its failure rate is up) came from going too fast: it is retried on the same server once
+        the pacing has slowed down, up to ``congestion_retries`` times per lookup, without using up a try.
+        """
         failures: list[Outcome] = []
-        for attempt in range(self.retries + 1):
+        attempt = 0
+        spare = self.congestion_retries
+        while attempt <= self.retries:
             ns = self.nameservers[attempt % len(self.nameservers)]
+            gate = self._gates[ns]
             try:
-                answer = await self._udp(ns, name, code)
+                answer = await self._udp(ns, gate, name, code)
                 if answer is not None and answer.truncated:
-                    answer = await self._tcp(ns, name, code)
+                    self.stats["tcp"] += 1
+                    answer = await self._tcp(ns, gate, name, code)
             except (wire.WireError, OSError):
                 failures.append(Outcome.ERROR)
+                attempt += 1
                 continue
-            if answer is None:
-                failures.append(Outcome.TIMEOUT)
-                continue
-            if answer.rcode in (wire.RCODE_NOERROR, wire.RCODE_NXDOMAIN):
+            if answer is not None and answer.rcode in (wire.RCODE_NOERROR, wire.RCODE_NXDOMAIN):
                 return Outcome.OK, answer
-            failures.append(_RCODE_OUTCOME.get(answer.rcode, Outcome.ERROR))
+            outcome = Outcome.TIMEOUT if answer is None else _RCODE_OUTCOME.get(answer.rcode, Outcome.ERROR)
+            if spare > 0 and outcome in _SHED_OUTCOMES and gate.congested():
+                spare -= 1
+                self.stats["congestion_retries"] += 1
+                await asyncio.sleep(gate.controller.rto * (self.congestion_retries - spare))
+                continue
+            failures.append(outcome)
+            attempt += 1
         # Report what a server said over silence: "SERVFAIL" explains more than "timeout".
         for preferred in (Outcome.SERVFAIL, Outcome.REFUSED, Outcome.ERROR):
             if preferred in failures:
@@ -267,27 +277,74 @@ class Resolver:
             if qid not in self._pending:
                 return qid
 
-    async def _udp(self, ns: Nameserver, name: str, code: int) -> wire.Answer | None:
+    async def _udp(self, ns: Nameserver, gate: PacingGate, name: str, code: int) -> wire.Answer | None:
+        """One try over UDP: ``timeout`` seconds from the first send, during which an unanswered query is
+        sent again (same id, so a late answer to either copy counts) after the retransmission timeout,
+        doubling each time. Each copy waits its turn at ``gate``."""
         protocol = self._protocols.get(ipaddress.ip_address(ns.host).version)
         if protocol is None or protocol.transport is None:
             raise OSError("resolver is not started")
         loop = asyncio.get_running_loop()
         qid = self._new_id()
-        future: asyncio.Future[wire.Answer] = loop.create_future()
-        self._pending[qid] = _Pending(future, (ns.host, ns.port), name, code)
-        timer = loop.call_later(self.timeout, _expire, future)
+        entry = _Pending(loop.create_future(), (ns.host, ns.port), name, code)
+        self._pending[qid] = entry
+        packet = wire.build_query(qid, name, wire.type_name(code))
+        deadline = math.inf
+        copies = 0
         try:
-            protocol.transport.sendto(wire.build_query(qid, name, wire.type_name(code)), (ns.host, ns.port))
-            return await future
-        except TimeoutError:
-            return None
+            while True:
+                sent_at = await gate.acquire(urgent=copies > 0)
+                deadline = min(deadline, sent_at + self.timeout)
+                wait = min(gate.controller.rto * 2**copies, deadline - sent_at)
+                future: asyncio.Future[wire.Answer] = loop.create_future()
+                entry.future = future
+                timer = loop.call_later(max(wait, 0.0), _expire_after_poll, future, loop)
+                copies += 1
+                try:
+                    protocol.transport.sendto(packet, (ns.host, ns.port))
+                    answer = await future
+                except TimeoutError:
+                    gate.lost(sent_at)
+                    if loop.time() >= deadline - 1e-3:
+                        return None
+                    self.stats["retransmits"] += 1
+                    continue
+                except wire.WireError:
+                    gate.answered(sent_at, good=False, rtt=None)
+                    raise
+                except BaseException:
+                    gate.abandoned()
+                    raise
+                finally:
+                    timer.cancel()
+                good = answer.rcode not in (wire.RCODE_SERVFAIL, wire.RCODE_REFUSED)
+                gate.answered(sent_at, good=good, rtt=loop.time() - sent_at if copies == 1 else None)
+                return answer
         finally:
-            timer.cancel()
             del self._pending[qid]
 
-    async def _tcp(self, ns: Nameserver, name: str, code: int) -> wire.Answer | None:
+    async def _tcp(self, ns: Nameserver, gate: PacingGate, name: str, code: int) -> wire.Answer | None:
+        """One try over TCP (after a truncated UDP answer), paced like UDP; ``timeout`` seconds in all."""
         qid = self._new_id()
         query = wire.frame_tcp(wire.build_query(qid, name, wire.type_name(code)))
+        sent_at = await gate.acquire(urgent=True)
+        try:
+            answer = await self._tcp_exchange(ns, query)
+        except TimeoutError:
+            gate.lost(sent_at)
+            return None
+        except (OSError, wire.WireError):
+            gate.answered(sent_at, good=False, rtt=None)
+            raise
+        except BaseException:
+            gate.abandoned()
+            raise
+        gate.answered(sent_at, good=answer.rcode not in (wire.RCODE_SERVFAIL, wire.RCODE_REFUSED), rtt=None)
+        if answer.qid != qid or answer.qname != name or answer.qtype != code:
+            raise wire.WireError("TCP answer does not match the question")
+        return answer
+
+    async def _tcp_exchange(self, ns: Nameserver, query: bytes) -> wire.Answer:
         try:
             async with asyncio.timeout(self.timeout):
                 reader, writer = await asyncio.open_connection(ns.host, ns.port)
@@ -295,41 +352,27 @@ class Resolver:
                     writer.write(query)
                     await writer.drain()
                     size = int.from_bytes(await reader.readexactly(2), "big")
-                    answer = wire.parse_response(await reader.readexactly(size))
+                    return wire.parse_response(await reader.readexactly(size))
                 finally:
                     writer.close()
-        except TimeoutError:
-            return None
         except asyncio.IncompleteReadError as exc:
             raise wire.WireError("TCP answer cut short") from exc
-        if answer.qid != qid or answer.qname != name or answer.qtype != code:
-            raise wire.WireError("TCP answer does not match the question")
-        return answer
 
 
 _RCODE_OUTCOME = {
     wire.RCODE_SERVFAIL: Outcome.SERVFAIL,
     wire.RCODE_REFUSED: Outcome.REFUSED,
 }
+_SHED_OUTCOMES = frozenset({Outcome.TIMEOUT, Outcome.SERVFAIL, Outcome.REFUSED})
+
+
+def _expire_after_poll(future: asyncio.Future[wire.Answer], loop: asyncio.AbstractEventLoop) -> None:
+    # libuv (uvloop) runs due timers before it polls the sockets: after a stall of the loop (a busy or
+    # starved process) the answer may be sitting in the socket buffer. Two call_soon hops let one poll
+    # happen first, so the loop's own lag is not taken for a server dropping queries.
+    loop.call_soon(loop.call_soon, _expire, future)
 
 
 def _expire(future: asyncio.Future[wire.Answer]) -> None:
     if not future.done():
         future.set_exception(TimeoutError())
-
-
-def system_nameservers(path: str = "/etc/resolv.conf") -> list[Nameserver]:
-    """The ``nameserver`` lines of resolv.conf that parse as IP addresses (scoped IPv6 ones skipped)."""
-    servers: list[Nameserver] = []
-    try:
-        with open(path, encoding="utf-8") as handle:
-            for line in handle:
-                parts = line.split()
-                if len(parts) >= 2 and parts[0] == "nameserver" and "%" not in parts[1]:
-                    try:
-                        servers.append(parse_nameserver(parts[1]))
-                    except ValueError:
-                        continue
-    except OSError:
-        return []
-    return servers
