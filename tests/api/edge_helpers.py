@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import shutil
 import socket
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -30,7 +30,7 @@ def new_key(api: LiveApi, *, rate: int = 600) -> str:
     return key
 
 
-def raw_request(url: str, head: bytes, body_chunks: Iterator[bytes] = iter(()), *,
+def raw_request(url: str, head: bytes, body_chunks: Iterable[bytes] = (), *,
                 timeout: float = 30) -> tuple[int, dict[str, str], bytes, int]:
     """Send ``head`` (request line and headers, ending in a blank line) then ``body_chunks`` to the server at
     ``url``, stopping early when the server has answered or closed; returns (status, headers, body, bytes of

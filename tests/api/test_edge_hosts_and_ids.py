@@ -50,7 +50,7 @@ def test_a_foreign_host_name_cannot_read_leads(edge: LiveApi) -> None:
 
 @pytest.mark.parametrize(("overrides", "allowed", "refused"), [
     ({}, {"localhost", "127.0.0.1", "::1"}, {"hunter.example.com", "0.0.0.0"}),
-    ({"api_host": "0.0.0.0"}, {"localhost"}, {"0.0.0.0", "10.1.2.3"}),  # noqa: S104
+    ({"api_host": "0.0.0.0"}, {"localhost"}, {"0.0.0.0", "10.1.2.3"}),
     ({"api_host": "10.1.2.3"}, {"10.1.2.3", "localhost"}, {"10.1.2.4"}),
     ({"public_url": "https://Hunter.Example.com/"}, {"hunter.example.com"}, {"example.com"}),
     ({"allowed_hosts": "crm.local, Hunter.LAN:8000"}, {"crm.local", "hunter.lan"}, {"other.lan"}),
@@ -72,12 +72,12 @@ def test_cross_site_writes_are_refused_and_change_nothing(edge: LiveApi) -> None
     started = edge.client.post("/api/scans", json={"domains": ["contoso.com.tr"]}).json()
     job = started["job_id"]
     attempts = [
-        ("POST", "/api/jobs/{}/cancel".format(job), {"Sec-Fetch-Site": "cross-site", "Origin": "http://evil.example"},
+        ("POST", f"/api/jobs/{job}/cancel", {"Sec-Fetch-Site": "cross-site", "Origin": "http://evil.example"},
          None),
-        ("POST", "/api/jobs/{}/cancel".format(job), {"Sec-Fetch-Site": "same-site", "Origin": "http://localhost:1"},
+        ("POST", f"/api/jobs/{job}/cancel", {"Sec-Fetch-Site": "same-site", "Origin": "http://localhost:1"},
          None),
-        ("POST", "/api/jobs/{}/cancel".format(job), {"Origin": "http://evil.example"}, None),  # no Sec-Fetch-*
-        ("POST", "/api/jobs/{}/cancel".format(job), {"Origin": "null"}, None),  # sandboxed frame, file://
+        ("POST", f"/api/jobs/{job}/cancel", {"Origin": "http://evil.example"}, None),  # no Sec-Fetch-*
+        ("POST", f"/api/jobs/{job}/cancel", {"Origin": "null"}, None),  # sandboxed frame, file://
         ("POST", "/api/scans", {"Origin": "http://evil.example", "Content-Type": "text/plain"},
          b'{"domains": ["fabrikam.com.tr"]}'),
     ]

@@ -93,7 +93,7 @@ def test_a_huge_body_without_a_key_never_reaches_the_servers_memory(server: Serv
                                               iter([b"x" * MB] * 50))
     assert status == 401
     growth = server.rss_mb() - before
-    print(f"RSS before {before:.1f} MB, growth {growth:.1f} MB; sent before the 401: "  # noqa: T201
+    print(f"RSS before {before:.1f} MB, growth {growth:.1f} MB; sent before the 401: "
           f"{sent / MB:.1f} MB chunked, {sent_declared / MB:.1f} MB declared")
     assert growth < 20, f"the server grew by {growth:.1f} MB for two 50 MB bodies it should not read"
     assert sent < 10 * MB and sent_declared < 10 * MB

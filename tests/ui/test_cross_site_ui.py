@@ -10,11 +10,11 @@ from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from conftest import CHROMIUM, CHROMIUM_ARGS, UiServer
 from playwright.sync_api import Page, Playwright, Response
 from sqlalchemy import func, select
 from ui_helpers import open_app
 
+from conftest import CHROMIUM, CHROMIUM_ARGS, UiServer
 from leadhunter.db.models import Company, Import, ScanJob
 
 ATTACK_PAGE = """<!doctype html><html><body>
