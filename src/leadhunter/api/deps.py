@@ -102,8 +102,12 @@ def require_caller(request: Request) -> str:
 
 
 def require_key(request: Request) -> str:
-    """Webhooks: the gate always required a key for them, so the caller is ``key:<prefix>``."""
-    return _caller(request)
+    """Webhooks: the gate always requires a key under ``/api/webhooks/``, so the caller is ``key:<prefix>``
+    (checked again here, so a webhook route mounted elsewhere fails closed)."""
+    caller = _caller(request)
+    if not caller.startswith("key:"):
+        raise ApiError(401, "unauthorized", "a valid API key is required (Authorization: Bearer <key>)")
+    return caller
 
 
 CallerDep = Annotated[str, Depends(require_caller)]

@@ -147,9 +147,9 @@ def install_error_handlers(app: FastAPI) -> None:
 
 
 def _document_unparsable_bodies(app: FastAPI) -> None:
-    """List the 400 on every operation that takes a body. FastAPI answers it itself, before any route code
-    runs, when a body cannot be parsed at all (not UTF-8, a broken multipart form), so it is added here once
-    rather than left for each route to remember."""
+    """List the 400 and the 413 on every operation that takes a body. Both are answered before any route code
+    runs — the 400 when a body cannot be parsed at all (malformed JSON, not UTF-8, a broken multipart form),
+    the 413 by the body limit — so they are added here once rather than left for each route to remember."""
     build = app.openapi
 
     def openapi() -> dict[str, Any]:
