@@ -48,8 +48,17 @@ class Settings(BaseSettings):
     api_port: int = Field(8000, ge=1, le=65535)
     auth_required: bool | None = Field(None, description="Require API keys; default: when not on loopback")
     allow_public_without_auth: bool = Field(False, description="Serve a public address with auth off")
-    webhook_rate_per_minute: int = Field(600, ge=1, description="Webhook requests per key per minute")
-    max_upload_mb: int = Field(20, ge=1, le=500, description="Largest import file accepted")
+    webhook_rate_per_minute: int = Field(
+        600, ge=1, description="Webhook calls per key per minute, on top of the key's own limit for all /api calls")
+    max_upload_mb: int = Field(20, ge=1, le=500, description="Largest import file accepted (MB, body of the upload)")
+    max_json_kb: int = Field(
+        8192, ge=1, le=1_048_576, description="Largest request body of every other route (KB; 8 MB holds a scan "
+        "of 100,000 domains)")
+    allowed_hosts: str = Field(
+        "", description="Comma-separated extra host names the server answers to (loopback names, the bound host "
+        "and the public URL's host always are); '*' turns the Host check off")
+    public_url: str = Field("", description="The address people and links use to reach Hunter, e.g. "
+                            "https://hunter.example.com (its host is allowed, its origin trusted)")
     # Partner Center referrals: off by default, and while off nothing calls Partner Center or Entra.
     partner_center_enabled: bool = Field(False, description="Sync referrals from Partner Center")
     partner_center_base_url: str = Field("https://api.partner.microsoft.com", description="Referrals API host")

@@ -171,7 +171,7 @@ def test_a_body_that_is_not_utf8_is_a_400_in_the_error_shape(api: LiveApi) -> No
                                    headers={"Content-Type": "application/json"})
         assert response.status_code == 400, path
         assert response.json() == {"error": {"code": "bad_request", "message": "There was an error parsing the body",
-                                             "details": None}}
+                                             "details": None, "request_id": response.headers["X-Request-ID"]}}
 
 
 # --- the schema documents what the routes answer ------------------------------------------------------------

@@ -202,7 +202,9 @@ def test_webhook_needs_a_valid_key_even_on_loopback(api: LiveApi, headers: dict[
     assert response.status_code == status, response.text
     body = response.json()
     if status == 401:
-        assert body == {"error": {"code": "unauthorized", "message": body["error"]["message"], "details": None}}
+        assert body == {"error": {"code": "unauthorized", "message": body["error"]["message"], "details": None,
+                                  "request_id": response.headers["X-Request-ID"]}}
+        assert response.headers["WWW-Authenticate"].startswith("Bearer ")
         assert "API key" in body["error"]["message"]
         assert api.dispatched == [] and _company_count(api) == 0
         return

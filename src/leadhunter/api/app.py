@@ -2,23 +2,24 @@
 
 from __future__ import annotations
 
-import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 
-from fastapi import FastAPI, Request, Response
+from fastapi import Depends, FastAPI
 from kombu.connection import Connection
 from kombu.exceptions import OperationalError as BrokerError
 
-from leadhunter.api.deps import RateLimiter
+from leadhunter.api.body_limit import BodyLimit
 from leadhunter.api.errors import install_error_handlers
-from leadhunter.api.metrics import HTTP_LATENCY
+from leadhunter.api.host_guard import HostOriginGuard, allowed_hosts, trusted_origins
+from leadhunter.api.key_gate import KeyGate, RateLimiter
+from leadhunter.api.observe import ObserveMiddleware
+from leadhunter.api.query_params import reject_repeated_query
 from leadhunter.api.routers import alerts, d365, ingest, jobs, leads, ops, referrals, web
 from leadhunter.config import Settings
+from leadhunter.jobs.d365_runtime import init_sentry
 from leadhunter.runtime import session_factory
 
 Dispatch = Callable[[int, int], None]
-CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
-       "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
 
 
 def broker_probe_for(url: str) -> Callable[[], str]:
@@ -43,10 +44,19 @@ def _default_dispatch(job_id: int, chunk: int) -> None:
 
 def create_app(settings: Settings | None = None, *, dispatch: Dispatch | None = None,
                broker_probe: Callable[[], str] | None = None) -> FastAPI:
-    """Build the app. ``dispatch`` enqueues one (job, chunk) (default: the Celery task)."""
+    """Build the app. ``dispatch`` enqueues one (job, chunk) (default: the Celery task).
+
+    The request path, outermost first: :class:`ObserveMiddleware` (request id, security headers, metrics,
+    access log, 500s in the error shape) → :class:`HostOriginGuard` (Host names, cross-site writes) →
+    :class:`KeyGate` (API key and rate limit) → :class:`BodyLimit` → the routes. Each refuses before the body
+    is read. There is no ``/docs`` page (Swagger UI would load from a CDN that the CSP blocks): the schema is
+    at ``/openapi.json``.
+    """
     settings = settings or Settings()
-    app = FastAPI(title="Hunter", version="0.1.0",
-                  description="Lead intelligence: domains in, scored and explained leads out.")
+    init_sentry(settings)
+    app = FastAPI(title="Hunter", version="0.1.0", docs_url=None, redoc_url=None,
+                  description="Lead intelligence: domains in, scored and explained leads out.",
+                  dependencies=[Depends(reject_repeated_query)])
     app.state.settings = settings
     app.state.session_factory = session_factory(settings.database())
     app.state.dispatch = dispatch or _default_dispatch
@@ -56,16 +66,10 @@ def create_app(settings: Settings | None = None, *, dispatch: Dispatch | None = 
     for router in (leads.router, jobs.router, ingest.router, alerts.router, ops.router, referrals.router, d365.router,
                    web.router):
         app.include_router(router)
-
-    @app.middleware("http")
-    async def observe(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        start = time.perf_counter()
-        response = await call_next(request)
-        route = getattr(request.scope.get("route"), "path", "unmatched")
-        HTTP_LATENCY.labels(request.method, route, str(response.status_code)).observe(time.perf_counter() - start)
-        response.headers.setdefault("Content-Security-Policy", CSP)
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "no-referrer")
-        return response
-
+    # add_middleware puts each new one outside the previous: listed innermost first
+    app.add_middleware(BodyLimit, json_limit=settings.max_json_kb * 1024,
+                       upload_limit=settings.max_upload_mb * 1024 * 1024)
+    app.add_middleware(KeyGate, settings=settings, factory=app.state.session_factory, limiter=app.state.rate_limiter)
+    app.add_middleware(HostOriginGuard, hosts=allowed_hosts(settings), origins=trusted_origins(settings))
+    app.add_middleware(ObserveMiddleware)
     return app

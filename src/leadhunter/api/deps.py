@@ -4,8 +4,6 @@ input types every router shares (database ids, page numbers, text the database c
 from __future__ import annotations
 
 import ipaddress
-import threading
-import time
 from collections.abc import Iterator
 from typing import Annotated
 
@@ -17,7 +15,6 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from leadhunter.api.errors import ApiError
 from leadhunter.config import Settings
-from leadhunter.services import api_keys
 
 
 def get_settings(request: Request) -> Settings:
@@ -84,55 +81,33 @@ def auth_required(settings: Settings) -> bool:
         return settings.api_host != "localhost"
 
 
-class RateLimiter:
-    """Per-key fixed one-minute windows (in process memory; enough for one API process)."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._windows: dict[int, tuple[int, int]] = {}
-
-    def allow(self, key_id: int, per_minute: int) -> bool:
-        """Count one request; False when the key spent its budget for this minute."""
-        minute = int(time.time() // 60)
-        with self._lock:
-            start, count = self._windows.get(key_id, (minute, 0))
-            if start != minute:
-                start, count = minute, 0
-            if count >= per_minute:
-                return False
-            self._windows[key_id] = (start, count + 1)
-            return True
+def key_from_headers(authorization: str | None, x_api_key: str | None) -> str | None:
+    """The API key a request carries: ``Authorization: Bearer <key>``, else ``X-API-Key``; None when neither."""
+    if authorization and authorization.lower().startswith("bearer "):
+        return authorization[7:].strip() or None
+    return x_api_key or None
 
 
-def _key_from(request: Request) -> str | None:
-    header = request.headers.get("authorization", "")
-    if header.lower().startswith("bearer "):
-        return header[7:].strip()
-    return request.headers.get("x-api-key")
-
-
-def _check_key(request: Request, session: Session, *, always: bool) -> str:
-    settings: Settings = request.app.state.settings
-    if not always and not auth_required(settings):
-        return "local"
-    key = _key_from(request)
-    row = api_keys.verify_key(session, key) if key else None
-    if row is None:
+def _caller(request: Request) -> str:
+    caller = getattr(request.state, "caller", None)
+    if not isinstance(caller, str):  # the key gate runs for every /api path: a route outside it is a wiring bug
         raise ApiError(401, "unauthorized", "a valid API key is required (Authorization: Bearer <key>)")
-    limiter: RateLimiter = request.app.state.rate_limiter
-    if not limiter.allow(row.id, row.rate_per_minute):
-        raise ApiError(429, "rate_limited", f"more than {row.rate_per_minute} requests this minute for this key")
-    return f"key:{row.prefix}"
+    return caller
 
 
-def require_caller(request: Request, session: SessionDep) -> str:
-    """The caller for ``/api`` routes: ``local`` when auth is off, else ``key:<prefix>``."""
-    return _check_key(request, session, always=False)
+def require_caller(request: Request) -> str:
+    """The caller for ``/api`` routes as :class:`~leadhunter.api.key_gate.KeyGate` found it (key checked and
+    counted before the body was read): ``local`` when auth is off and no key was sent, else ``key:<prefix>``."""
+    return _caller(request)
 
 
-def require_key(request: Request, session: SessionDep) -> str:
-    """Webhooks always need a key, whatever the address."""
-    return _check_key(request, session, always=True)
+def require_key(request: Request) -> str:
+    """Webhooks: the gate always requires a key under ``/api/webhooks/``, so the caller is ``key:<prefix>``
+    (checked again here, so a webhook route mounted elsewhere fails closed)."""
+    caller = _caller(request)
+    if not caller.startswith("key:"):
+        raise ApiError(401, "unauthorized", "a valid API key is required (Authorization: Bearer <key>)")
+    return caller
 
 
 CallerDep = Annotated[str, Depends(require_caller)]

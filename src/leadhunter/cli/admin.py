@@ -19,7 +19,7 @@ keys_app = typer.Typer(help="API keys for the HTTP API and webhooks.", no_args_i
 
 @keys_app.command("create")
 def keys_create(name: Annotated[str, typer.Argument(help="Who or what the key is for")],
-                rate: Annotated[int, typer.Option(help="Requests per minute")] = 600) -> None:
+                rate: Annotated[int, typer.Option(help="Requests per minute over every /api call")] = 600) -> None:
     """Create a key and print it once (only its hash is stored)."""
     settings = Settings()
     upgrade(settings.database())

@@ -61,8 +61,11 @@ def serve_command(
     children = [_child("worker"), _child("beat")] if worker else []
     try:
         from leadhunter.api.app import create_app
+        from leadhunter.api.logs import LOG_CONFIG
 
-        uvicorn.run(create_app(settings), host=settings.api_host, port=settings.api_port, log_level="info")
+        # JSON log lines with the request id; the access line is the app's own (route, status, duration)
+        uvicorn.run(create_app(settings), host=settings.api_host, port=settings.api_port, log_level="info",
+                    log_config=LOG_CONFIG, access_log=False)
     finally:
         for child in children:
             child.terminate()

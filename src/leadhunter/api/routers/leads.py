@@ -22,6 +22,8 @@ from leadhunter.services.export_writer import csv_chunks, xlsx_chunks
 from leadhunter.services.ingest import LeadInput, ingest_leads
 
 router = APIRouter(prefix="/api/leads", tags=["leads"], responses=error_responses(401, 422, 429))
+UNSCANNED = "unscanned"
+"""KPI key of leads without a segment or category yet (not scanned, or every scan failed)."""
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -91,10 +93,15 @@ def list_leads(session: SessionDep, _: CallerDep, params: FilterDep,
 
 @router.get("/kpis")
 def kpis(session: SessionDep, _: CallerDep, params: FilterDep) -> dict[str, Any]:
-    """Totals per segment and per category for the current filter."""
+    """Totals per segment and per category for the current filter; leads not scanned yet (no segment or
+    category) are counted under ``unscanned``, so each map sums to the number of leads matching."""
     flt = params.to_filter()
-    return {"segments": leads_repo.counts_by(session, flt, "segment"),
-            "categories": leads_repo.counts_by(session, flt, "category")}
+
+    def counts(column: str) -> dict[str, int]:
+        found = leads_repo.counts_by(session, flt, column)
+        return {UNSCANNED if value is None else value: n for value, n in found.items()}
+
+    return {"segments": counts("segment"), "categories": counts("category")}
 
 
 @router.get("/facets")

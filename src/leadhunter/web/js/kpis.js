@@ -39,6 +39,8 @@ export function createKpis(onPick, isBusy = () => false) {
     last = { kpis, state };
     const segments = kpis?.segments || {};
     const categories = kpis?.categories || {};
+    // The total counts every segment key, "unscanned" (leads without a verdict yet) included; that key has no
+    // tile of its own: there is nothing to filter on until a scan gives those leads a segment.
     const total = kpis ? Object.values(segments).reduce((a, b) => a + b, 0) : null;
     const count = (map, key) => (kpis ? map[key] || 0 : null);
     const fresh = !root.querySelector('[data-testid="kpi-total"]');
