@@ -57,8 +57,6 @@ class Settings(BaseSettings):
     allowed_hosts: str = Field(
         "", description="Comma-separated extra host names the server answers to (loopback names, the bound host "
         "and the public URL's host always are); '*' turns the Host check off")
-    public_url: str = Field("", description="The address people and links use to reach Hunter, e.g. "
-                            "https://hunter.example.com (its host is allowed, its origin trusted)")
     # Partner Center referrals: off by default, and while off nothing calls Partner Center or Entra.
     partner_center_enabled: bool = Field(False, description="Sync referrals from Partner Center")
     partner_center_base_url: str = Field("https://api.partner.microsoft.com", description="Referrals API host")
@@ -97,8 +95,9 @@ class Settings(BaseSettings):
         120.0, ge=1, description="A push in progress whose worker stopped renewing it this long is taken over")
     d365_ca_file: str | None = Field(None, description="CA bundle for Dataverse and Entra (tests)")
     public_url: str = Field(
-        "", description="Hunter's address as its users open it (e.g. https://hunter.example.com); D365 leads link "
-                        "back to <public_url>/?lead=<domain>; empty = no link (the hnt_hunterurl column is not sent)")
+        "", description="Hunter's address as its users open it (e.g. https://hunter.example.com): its host is "
+                        "allowed and its origin trusted; D365 leads link back to <public_url>/?lead=<domain>; "
+                        "empty = no link (the hnt_hunterurl column is not sent)")
     sentry_dsn: SecretStr | None = Field(None, description="Sentry DSN; unset = Sentry off")
 
     @field_validator("partner_center_direction")
