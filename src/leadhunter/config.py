@@ -11,7 +11,9 @@ from pathlib import Path
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-DEFAULT_SELECTORS = "selector1,selector2,google,default,k1,s1,s2"
+from leadhunter.domain.dkim import DEFAULT_SELECTORS as DEFAULT_DKIM_SELECTORS
+
+DEFAULT_SELECTORS = ",".join(DEFAULT_DKIM_SELECTORS)
 
 
 class Settings(BaseSettings):

@@ -90,6 +90,7 @@ class Want:
     absent: tuple[str, ...] = ()
     tenant_name: str | None = None
     display: str | None = None
+    hybrid: bool = False
 
 
 def check(found: Detection, want: Want) -> None:
@@ -103,6 +104,7 @@ def check(found: Detection, want: Want) -> None:
     assert found.secondary == want.secondary
     assert found.tenant_name == want.tenant_name
     assert found.display == (want.display or want.provider)
+    assert found.hybrid is want.hybrid
     assert found.evidence, "every detection carries evidence"
     assert found.evidence[0].startswith("mx: ")
     for line in want.evidence:
@@ -407,10 +409,11 @@ INFERENCE_CASES = [
     pytest.param(
         facts("10 mail.contoso.com", dkim=(("selector1", M365_DKIM),), autodiscover=("autodiscover.outlook.com",)),
         None,
-        Want("M365", confidence=C.MEDIUM, tenant_name="contoso",
-             evidence=("mx: mail.contoso.com", "local MX relays to M365 (evidence weight 6)",
+        Want("M365", confidence=C.MEDIUM, tenant_name="contoso", secondary=("Local",), hybrid=True,
+             evidence=("mx: mail.contoso.com",
+                       "Exchange hybrid: own server mail.contoso.com first, Microsoft 365 behind it (evidence weight 6)",
                        f"dkim: selector1 → {M365_DKIM}", "autodiscover: autodiscover.outlook.com")),
-        id="local-strong-m365-evidence",
+        id="local-strong-m365-evidence-is-hybrid",
     ),
     pytest.param(
         facts("10 mx1.hostinger.com", dkim=(("selector1", M365_DKIM),), txt=(SPF_M365,)), None,
@@ -431,8 +434,9 @@ INFERENCE_CASES = [
     ),
     pytest.param(
         facts("10 mail.contoso.com"), "b5e2a3c1-0000-4000-8000-000000000001",
-        Want("M365", confidence=C.MEDIUM, evidence=("referral: tenant b5e2a3c1-0000-4000-8000-000000000001",)),
-        id="local-referral-tenant-m365",
+        Want("M365", confidence=C.MEDIUM, secondary=("Local",), hybrid=True,
+             evidence=("referral: tenant b5e2a3c1-0000-4000-8000-000000000001",)),
+        id="local-referral-tenant-m365-hybrid",
     ),
     pytest.param(
         facts("10 smtp.secureserver.net"), "b5e2a3c1-0000-4000-8000-000000000001",
@@ -489,7 +493,10 @@ MULTI_MX_CASES = [
     ),
     pytest.param(
         ("20 contoso-com.mail.protection.outlook.com", "10 mail.contoso.com"),
-        Want("Local", secondary=("M365",), evidence=("mx: mail.contoso.com",)), id="local-primary-m365-backup",
+        Want("M365", secondary=("Local",), hybrid=True,
+             evidence=("mx: mail.contoso.com", "Exchange hybrid: own server mail.contoso.com first, Microsoft 365 "
+                       "behind it (contoso-com.mail.protection.outlook.com)")),
+        id="hybrid-local-primary-m365-backup",
     ),
     pytest.param(
         (M365_MX, "20 mail.contoso.com"),
@@ -592,7 +599,7 @@ def test_parse_provider_rules_accepts_minimal_file() -> None:
                      id="SPF redirect counts like an include"),
         pytest.param(facts("10 mail.contoso.com", "20 contoso-com.mail.protection.outlook.com",
                            dkim=(("selector1", M365_DKIM),), autodiscover=("autodiscover.outlook.com",)),
-                     "M365", None, (), id="relay in front of M365: provider not repeated as secondary"),
+                     "M365", None, ("Local",), id="hybrid: relay in front of M365, Local kept as secondary"),
     ],
 )
 def test_mx_sets_with_several_kinds_of_host(scan: DomainFacts, provider: str, gateway: str | None,

@@ -94,4 +94,8 @@ def auto_tags(report: dict[str, Any]) -> set[str]:
         tags.add("partial-scan")
     if report.get("hard_fail"):
         tags.add("no-mail")
+    if report.get("hybrid"):
+        tags.add("hybrid")  # Exchange hybrid: an existing Microsoft customer with an own server left
+    if report.get("lookalike"):
+        tags.add("lookalike")  # an IDN that may pass for another domain
     return tags
