@@ -46,7 +46,8 @@ def test_dmarc_added_and_first_scan() -> None:
         ({"provider": "M365", "hybrid": False}, set()),
         ({"lookalike": {"warning": "look-alike domain: “pаypal” mixes Cyrillic and Latin"}}, {"lookalike"}),
         ({"lookalike": None}, set()),
-        ({"status": "failed", "reason": "nxdomain", "hard_fail": "The domain does not exist"}, {"no-mail"}),
+        ({"status": "failed", "reason": "nxdomain", "hard_fail": "The domain does not exist",
+          "dmarc": {"status": "missing"}, "spf": {"status": "missing"}}, {"no-mail"}),
     ],
 )
 def test_auto_tags(report: dict[str, object], tags: set[str]) -> None:
