@@ -11,7 +11,6 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from fakes.dns_server import FakeDnsServer
 from leadhunter.config import Settings
-
 from leadhunter.db import companies_repo
 from leadhunter.db.migrate import upgrade
 from leadhunter.db.models import Company, ScanJob, utcnow
