@@ -189,10 +189,10 @@ def detect_provider(
     if facts.mx.failed:
         evidence = (f"mx: lookup {facts.mx.outcome.value}", *(c.text for c in clues))
         return Detection("Unknown", None, None, (), Confidence.LOW, evidence, MxStatus.UNKNOWN, (), tenant_name)
-    # Hostless records ("10 .", or "0 ." twice) are no more deliverable than an RFC 7505 null MX.
     if facts.domain_missing:
         evidence = ("mx: the domain does not exist (NXDOMAIN)", *(c.text for c in clues))
         return Detection("Unknown", None, None, (), Confidence.HIGH, evidence, MxStatus.NXDOMAIN, (), tenant_name)
+    # Hostless records ("10 .", or "0 ." twice) are no more deliverable than an RFC 7505 null MX.
     if not records or is_null_mx(records) or not any(r.host for r in records):
         status = MxStatus.NULL if records else MxStatus.NONE
         line = "mx: null MX (0 .), the domain accepts no mail" if records else "mx: no MX records"
