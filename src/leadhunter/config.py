@@ -12,7 +12,9 @@ from urllib.parse import urlsplit
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-DEFAULT_SELECTORS = "selector1,selector2,google,default,k1,s1,s2"
+from leadhunter.domain.dkim import DEFAULT_SELECTORS as DEFAULT_DKIM_SELECTORS
+
+DEFAULT_SELECTORS = ",".join(DEFAULT_DKIM_SELECTORS)
 
 
 class Settings(BaseSettings):

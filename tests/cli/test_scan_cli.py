@@ -113,3 +113,22 @@ def test_ctrl_c_stops_cleanly_with_complete_lines(dns: FakeDnsServer, tmp_path: 
     assert 150 <= len(lines) < 400
     assert [json.loads(x)["input"] for x in lines] == [f"d{i}.com" for i in range(len(lines))]
     assert "interrupted after" in err
+
+
+def test_domain_that_does_not_exist_is_failed_with_its_reason(dns: FakeDnsServer) -> None:
+    _records(dns)
+    line = json.loads(_hunter("--json", "typo-contosso.com", dns=dns).stdout)
+    assert (line["status"], line["reason"], line["message"]) == ("failed", "nxdomain", "the domain does not exist")
+    assert (line["category"], line["segment"]) == ("P6", "Skip")
+    table = _hunter("typo-contosso.com", "contoso.com", dns=dns)
+    rows = table.stdout.splitlines()
+    assert rows[1].split()[:2] == ["typo-contosso.com", "failed"] and rows[1].endswith("the domain does not exist")
+    assert rows[2].split()[:2] == ["contoso.com", "ok"]
+    assert "failed 1" in table.stderr and "ok 1" in table.stderr
+
+
+def test_help_has_the_detection_paragraph() -> None:
+    result = subprocess.run([*HUNTER, "scan", "--help"], capture_output=True, text=True, env=_env(COLUMNS="200"),
+                            timeout=60, check=False)
+    assert result.returncode == 0
+    assert "Detection:" in result.stdout and "hybrid" in result.stdout and "NXDOMAIN" in result.stdout

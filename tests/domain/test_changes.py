@@ -42,6 +42,12 @@ def test_dmarc_added_and_first_scan() -> None:
          {"hosting", "entra-tenant"}),
         ({"status": "partial", "hard_fail": "No MX"}, {"partial-scan", "no-mail"}),
         ({"dmarc": {"status": "valid"}, "spf": {"status": "valid"}}, set()),
+        ({"provider": "M365", "hybrid": True}, {"hybrid"}),
+        ({"provider": "M365", "hybrid": False}, set()),
+        ({"lookalike": {"warning": "look-alike domain: “pаypal” mixes Cyrillic and Latin"}}, {"lookalike"}),
+        ({"lookalike": None}, set()),
+        ({"status": "failed", "reason": "nxdomain", "hard_fail": "The domain does not exist",
+          "dmarc": {"status": "missing"}, "spf": {"status": "missing"}}, {"no-mail"}),
     ],
 )
 def test_auto_tags(report: dict[str, object], tags: set[str]) -> None:

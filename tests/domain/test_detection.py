@@ -44,9 +44,14 @@ def facts(
     tenant: TenantFacts = TENANT_SKIPPED,
     spf: SpfExpansion | None = None,
     domain: str = DOMAIN,
+    aliases: dict[str, tuple[str, ...]] | None = None,
+    txt_outcome: Outcome = Outcome.OK,
+    apex: Outcome | None = None,
 ) -> DomainFacts:
     """Build the facts of one scan. ``mx`` are MX answers (``"10 host"``); ``dkim`` pairs a selector
-    with the CNAME target its key was reached through (None for a key published directly)."""
+    with the CNAME target its key was reached through (None for a key published directly); ``aliases``
+    maps an MX host to the CNAME chain its address lookup followed; ``apex`` adds the apex A lookup
+    with that outcome."""
     probes = tuple(
         DkimProbe(sel, Lookup(f"{sel}._domainkey.{domain}", "TXT", Outcome.OK, (KEY,), (target,) if target else ()))
         for sel, target in dkim
@@ -54,10 +59,14 @@ def facts(
     auto = None
     if autodiscover is not None:
         auto = Lookup(f"autodiscover.{domain}", "CNAME", Outcome.OK, autodiscover, autodiscover_chain)
+    addresses = [Lookup(host, "A", Outcome.OK, ("192.0.2.1",), chain) for host, chain in (aliases or {}).items()]
+    if apex is not None:
+        addresses.insert(0, Lookup(domain, "A", apex, ("192.0.2.80",) if apex is Outcome.OK else ()))
     return DomainFacts(
         domain=domain,
         mx=Lookup(domain, "MX", mx_outcome, mx),
-        txt=Lookup(domain, "TXT", Outcome.OK, txt),
+        txt=Lookup(domain, "TXT", txt_outcome, txt),
+        addresses=tuple(addresses),
         dmarc=Lookup(f"_dmarc.{domain}", "TXT", Outcome.NXDOMAIN),
         dkim=probes,
         autodiscover=auto,
@@ -90,6 +99,7 @@ class Want:
     absent: tuple[str, ...] = ()
     tenant_name: str | None = None
     display: str | None = None
+    hybrid: bool = False
 
 
 def check(found: Detection, want: Want) -> None:
@@ -103,6 +113,7 @@ def check(found: Detection, want: Want) -> None:
     assert found.secondary == want.secondary
     assert found.tenant_name == want.tenant_name
     assert found.display == (want.display or want.provider)
+    assert found.hybrid is want.hybrid
     assert found.evidence, "every detection carries evidence"
     assert found.evidence[0].startswith("mx: ")
     for line in want.evidence:
@@ -407,10 +418,12 @@ INFERENCE_CASES = [
     pytest.param(
         facts("10 mail.contoso.com", dkim=(("selector1", M365_DKIM),), autodiscover=("autodiscover.outlook.com",)),
         None,
-        Want("M365", confidence=C.MEDIUM, tenant_name="contoso",
-             evidence=("mx: mail.contoso.com", "local MX relays to M365 (evidence weight 6)",
+        Want("M365", confidence=C.MEDIUM, tenant_name="contoso", secondary=("Local",), hybrid=True,
+             evidence=("mx: mail.contoso.com",
+                       "Exchange hybrid: own server mail.contoso.com first, Microsoft 365 behind it "
+                       "(evidence weight 6)",
                        f"dkim: selector1 → {M365_DKIM}", "autodiscover: autodiscover.outlook.com")),
-        id="local-strong-m365-evidence",
+        id="local-strong-m365-evidence-is-hybrid",
     ),
     pytest.param(
         facts("10 mx1.hostinger.com", dkim=(("selector1", M365_DKIM),), txt=(SPF_M365,)), None,
@@ -431,8 +444,9 @@ INFERENCE_CASES = [
     ),
     pytest.param(
         facts("10 mail.contoso.com"), "b5e2a3c1-0000-4000-8000-000000000001",
-        Want("M365", confidence=C.MEDIUM, evidence=("referral: tenant b5e2a3c1-0000-4000-8000-000000000001",)),
-        id="local-referral-tenant-m365",
+        Want("M365", confidence=C.MEDIUM, secondary=("Local",), hybrid=True,
+             evidence=("referral: tenant b5e2a3c1-0000-4000-8000-000000000001",)),
+        id="local-referral-tenant-m365-hybrid",
     ),
     pytest.param(
         facts("10 smtp.secureserver.net"), "b5e2a3c1-0000-4000-8000-000000000001",
@@ -489,7 +503,10 @@ MULTI_MX_CASES = [
     ),
     pytest.param(
         ("20 contoso-com.mail.protection.outlook.com", "10 mail.contoso.com"),
-        Want("Local", secondary=("M365",), evidence=("mx: mail.contoso.com",)), id="local-primary-m365-backup",
+        Want("M365", secondary=("Local",), hybrid=True,
+             evidence=("mx: mail.contoso.com", "Exchange hybrid: own server mail.contoso.com first, Microsoft 365 "
+                       "behind it (contoso-com.mail.protection.outlook.com)")),
+        id="hybrid-local-primary-m365-backup",
     ),
     pytest.param(
         (M365_MX, "20 mail.contoso.com"),
@@ -592,7 +609,7 @@ def test_parse_provider_rules_accepts_minimal_file() -> None:
                      id="SPF redirect counts like an include"),
         pytest.param(facts("10 mail.contoso.com", "20 contoso-com.mail.protection.outlook.com",
                            dkim=(("selector1", M365_DKIM),), autodiscover=("autodiscover.outlook.com",)),
-                     "M365", None, (), id="relay in front of M365: provider not repeated as secondary"),
+                     "M365", None, ("Local",), id="hybrid: relay in front of M365, Local kept as secondary"),
     ],
 )
 def test_mx_sets_with_several_kinds_of_host(scan: DomainFacts, provider: str, gateway: str | None,
@@ -604,3 +621,171 @@ def test_mx_sets_with_several_kinds_of_host(scan: DomainFacts, provider: str, ga
 def test_rule_file_with_a_misspelt_section_is_refused() -> None:
     with pytest.raises(ProviderRulesError, match="unknown section"):
         parse_provider_rules('[[mailboxes]]\nprovider = "M365"\nmx = ["x.com"]\n')
+
+
+# --- spec §1a: an MX host that is a CNAME is classified on its chain too: (facts, expected)
+EOP = "contoso-com.mail.protection.outlook.com"
+CNAME_CASES = [
+    pytest.param(
+        facts("10 mail.contoso.com", aliases={"mail.contoso.com": (EOP,)}),
+        Want("M365", evidence=(f"mx: mail.contoso.com (CNAME → {EOP})",)), id="own-name-cname-to-eop-is-m365",
+    ),
+    pytest.param(
+        facts("10 mx.contoso.com", aliases={"mx.contoso.com": ("relay.isp.example", EOP)}),
+        Want("M365", evidence=(f"mx: mx.contoso.com (CNAME → {EOP})",)), id="two-hop-chain-to-eop",
+    ),
+    pytest.param(
+        facts("10 mail.contoso.com", aliases={"mail.contoso.com": ("aspmx.l.google.com",)}),
+        Want("Google", evidence=("mx: mail.contoso.com (CNAME → aspmx.l.google.com)",)), id="cname-to-google",
+    ),
+    pytest.param(
+        facts("10 mail.contoso.com", aliases={"mail.contoso.com": ("mx0a-001.pphosted.com",)}),
+        Want("Unknown", "Proofpoint", confidence=C.LOW, display="Unknown via Proofpoint",
+             evidence=("mx: mail.contoso.com (CNAME → mx0a-001.pphosted.com)",
+                       "gateway Proofpoint: nothing tells the provider behind it")),
+        id="cname-to-gateway-is-gateway-not-local",
+    ),
+    pytest.param(
+        facts("10 mail.contoso.com", aliases={"mail.contoso.com": ("smtp.secureserver.net",)}),
+        Want("Hosting", label="GoDaddy", evidence=("mx: mail.contoso.com (CNAME → smtp.secureserver.net)",)),
+        id="cname-to-hosting",
+    ),
+    pytest.param(
+        facts("10 mail.contoso.com", aliases={"mail.contoso.com": ("server1.contoso.com",)}),
+        Want("Local", evidence=("mx: mail.contoso.com",)), id="cname-to-own-host-stays-local",
+    ),
+    pytest.param(
+        facts(M365_MX, aliases={"other.example": (EOP,)}),
+        Want("M365", evidence=(f"mx: {EOP}",), absent=("CNAME",)), id="chain-of-another-name-ignored",
+    ),
+    pytest.param(
+        facts("10 mail.contoso.com", aliases={"mail.contoso.com": ("mail.protection.outlook.com.evil.example",)}),
+        Want("Local", absent=("CNAME",)), id="chain-suffix-spoof-stays-local",
+    ),
+]
+
+
+@pytest.mark.parametrize(("scan", "want"), CNAME_CASES)
+def test_mx_cname_chain(scan: DomainFacts, want: Want) -> None:
+    check(detect(scan), want)
+
+
+# --- spec §1a: Exchange hybrid, an own server at the lowest preference with M365 beside or behind it
+HYBRID_NOTE = "Exchange hybrid: own server mail.contoso.com first, Microsoft 365 behind it"
+HYBRID_CASES = [
+    pytest.param(
+        facts("10 mail.contoso.com", f"20 {EOP}"),
+        Want("M365", secondary=("Local",), hybrid=True, evidence=(f"{HYBRID_NOTE} ({EOP})", f"mx backup: {EOP}")),
+        id="own-server-first-eop-backup",
+    ),
+    pytest.param(
+        facts("10 mail.contoso.com", "10 contoso-com.mail.protection.outlook.com"),
+        Want("M365", secondary=("Local",), hybrid=True,
+             evidence=("Exchange hybrid: own server mail.contoso.com beside Microsoft 365 at the same preference",)),
+        id="own-server-beside-eop-same-preference",
+    ),
+    pytest.param(
+        facts("10 mail.contoso.com", dkim=(("selector1", M365_DKIM),), tenant=TENANT,
+              autodiscover=("autodiscover.outlook.com",)),
+        Want("M365", confidence=C.MEDIUM, secondary=("Local",), hybrid=True, tenant_name="contoso",
+             evidence=(f"{HYBRID_NOTE} (evidence weight 8)",)),
+        id="own-server-eop-behind-by-evidence",
+    ),
+    pytest.param(
+        facts("10 mail.contoso.com", f"20 {EOP}", "30 mx.backup-isp.example"),
+        Want("M365", secondary=("Local",), hybrid=True), id="third-party-backup-also-local-kept-once",
+    ),
+    pytest.param(
+        facts("10 mail.contoso.com", f"20 {EOP}", "30 mx1.hostinger.com"),
+        Want("M365", secondary=("Local", "Hosting"), hybrid=True), id="hybrid-with-hosting-backup",
+    ),
+    # not hybrid
+    pytest.param(facts(M365_MX, "20 mail.contoso.com"), Want("M365", secondary=("Local",)),
+                 id="eop-first-own-server-backup-not-hybrid"),
+    pytest.param(facts("10 mail.contoso.com", "20 aspmx.l.google.com"), Want("Local", secondary=("Google",)),
+                 id="own-server-google-backup-not-hybrid"),
+    pytest.param(facts("10 mx1.hostinger.com", f"20 {EOP}"), Want("Hosting", label="Hostinger", secondary=("M365",)),
+                 id="hosting-first-eop-backup-not-hybrid"),
+    pytest.param(facts("10 mail.contoso.com", txt=(SPF_M365,)),
+                 Want("Local", evidence=("spf: include:spf.protection.outlook.com",)),
+                 id="own-server-spf-only-not-hybrid"),
+    pytest.param(facts(PROOFPOINT, f"20 {EOP}", "20 mail.contoso.com"),
+                 Want("M365", "Proofpoint", confidence=C.MEDIUM, display="M365 via Proofpoint", secondary=("Local",)),
+                 id="gateway-first-not-hybrid"),
+]
+
+
+@pytest.mark.parametrize(("scan", "want"), HYBRID_CASES)
+def test_exchange_hybrid(scan: DomainFacts, want: Want) -> None:
+    check(detect(scan), want)
+
+
+# --- spec §1a: mail forwarders are gateways, never Local: (facts, gateway, expected provider)
+FORWARDER_CASES = [
+    pytest.param(facts("10 route1.mx.cloudflare.net", "20 route2.mx.cloudflare.net"), "Cloudflare Email Routing",
+                 "Unknown", id="cloudflare-routing-alone"),
+    pytest.param(facts("5 route3.mx.cloudflare.net", txt=(SPF_GOOGLE,)), "Cloudflare Email Routing", "Google",
+                 id="cloudflare-routing-google-spf"),
+    pytest.param(facts("10 mx1.improvmx.com", "20 mx2.improvmx.com"), "ImprovMX", "Unknown", id="improvmx-alone"),
+    pytest.param(facts("10 mx1.improvmx.com", dkim=(("selector1", M365_DKIM),)), "ImprovMX", "M365",
+                 id="improvmx-m365-dkim-cname"),
+    pytest.param(facts("10 mx1.forwardemail.net", "10 mx2.forwardemail.net"), "ForwardEmail", "Unknown",
+                 id="forwardemail-alone"),
+    pytest.param(facts("10 mx1.forwardemail.net", autodiscover=("autodiscover.outlook.com",)), "ForwardEmail",
+                 "M365", id="forwardemail-m365-autodiscover"),
+    pytest.param(facts("10 mx1.forwardemail.net", tenant=TENANT), "ForwardEmail", "M365",
+                 id="forwardemail-m365-tenant"),
+    pytest.param(facts("10 MX2.IMPROVMX.COM."), "ImprovMX", "Unknown", id="improvmx-upper-trailing-dot"),
+]
+
+
+@pytest.mark.parametrize(("scan", "gateway", "provider"), FORWARDER_CASES)
+def test_mail_forwarders_are_gateways(scan: DomainFacts, gateway: str, provider: str) -> None:
+    found = detect(scan)
+    assert (found.provider, found.gateway, found.hosting_label) == (provider, gateway, None)
+    assert found.provider != "Local" and found.display == f"{provider} via {gateway}"
+    verdict = "nothing tells" if provider == "Unknown" else f"inferred as {provider}"
+    assert any(line.startswith(f"mail forwarder {gateway}: ") and verdict in line for line in found.evidence)
+
+
+# --- spec §1a: NXDOMAIN for the domain itself is not "no MX": (facts, expected MX status)
+NXDOMAIN_CASES = [
+    pytest.param(facts(mx_outcome=Outcome.NXDOMAIN, txt_outcome=Outcome.NXDOMAIN), MxStatus.NXDOMAIN,
+                 id="mx-and-txt-nxdomain"),
+    pytest.param(facts(mx_outcome=Outcome.NXDOMAIN, txt_outcome=Outcome.TIMEOUT), MxStatus.NXDOMAIN,
+                 id="mx-nxdomain-txt-timeout"),
+    pytest.param(facts(mx_outcome=Outcome.NXDOMAIN, txt_outcome=Outcome.NXDOMAIN, apex=Outcome.NXDOMAIN),
+                 MxStatus.NXDOMAIN, id="all-apex-nxdomain"),
+    pytest.param(facts(mx_outcome=Outcome.NODATA, txt_outcome=Outcome.NXDOMAIN), MxStatus.NONE,
+                 id="mx-nodata-domain-exists"),
+    pytest.param(facts(mx_outcome=Outcome.NXDOMAIN, txt_outcome=Outcome.NODATA), MxStatus.NONE,
+                 id="txt-nodata-says-domain-exists"),
+    pytest.param(facts(mx_outcome=Outcome.NXDOMAIN, txt=("v=spf1 -all",)), MxStatus.NONE,
+                 id="txt-answer-says-domain-exists"),
+    pytest.param(facts(mx_outcome=Outcome.NXDOMAIN, txt_outcome=Outcome.NXDOMAIN, apex=Outcome.OK), MxStatus.NONE,
+                 id="apex-address-says-domain-exists"),
+    pytest.param(facts(mx_outcome=Outcome.TIMEOUT, txt_outcome=Outcome.NXDOMAIN), MxStatus.UNKNOWN,
+                 id="mx-timeout-is-not-nxdomain"),
+]
+
+
+@pytest.mark.parametrize(("scan", "status"), NXDOMAIN_CASES)
+def test_domain_that_does_not_exist(scan: DomainFacts, status: MxStatus) -> None:
+    found = detect(scan)
+    assert found.mx_status is status and found.provider == "Unknown" and not found.usable_mx
+    nx_line = "mx: the domain does not exist (NXDOMAIN)"
+    assert (found.evidence[0] == nx_line) is (status is MxStatus.NXDOMAIN)
+
+
+def test_nxdomain_through_an_alias_is_not_a_missing_domain() -> None:
+    scan = facts(txt_outcome=Outcome.NXDOMAIN)
+    aliased = DomainFacts(scan.domain, Lookup(DOMAIN, "MX", Outcome.NXDOMAIN, (), ("gone.example.net",)),
+                          scan.txt, scan.dmarc)
+    assert detect(aliased).mx_status is MxStatus.NONE
+
+
+def test_forwarder_flag_must_be_boolean() -> None:
+    with pytest.raises(ProviderRulesError, match="'forwarder' must be true or false"):
+        parse_provider_rules('[[gateway]]\nname = "X"\nforwarder = "yes"\nmx = ["x.example"]\n')
+    rules = parse_provider_rules('[[gateway]]\nname = "X"\nforwarder = true\nmx = ["x.example"]\n')
+    assert rules.forwarders == frozenset({"X"})

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from leadhunter.domain.dkim import DkimStatus, evaluate_dkim
+from leadhunter.domain.dkim import DEFAULT_SELECTORS, DkimStatus, evaluate_dkim
 from leadhunter.domain.facts import DkimProbe
 from leadhunter.domain.lookups import Lookup, Outcome
 
@@ -109,3 +109,40 @@ def test_evaluate_dkim(
     assert result.failed == failed
     assert result.cnames == cnames
     assert reason in result.reason
+
+
+def test_default_selectors_are_the_spec_list() -> None:
+    assert DEFAULT_SELECTORS == ("selector1", "selector2", "google", "mail", "zmail", "zoho", "k1", "s1", "s2",
+                                 "default", "dkim")
+
+
+YANDEX_KEY = "v=DKIM1; k=rsa; t=s; p=MIGfMA0GCSqGSIb3DQEBAQUAA4GNADCBiQKBgQDYandex"
+ZOHO_KEY = "v=DKIM1; k=rsa; p=MIGfMA0GCSqGSIb3DQEBAQUAA4GNADCBiQKBgQCZoho"
+
+
+def default_probes(**keys: str) -> tuple[DkimProbe, ...]:
+    """One probe per default selector: the named ones hold a key, the rest are NXDOMAIN."""
+    return tuple(probe(sel, keys[sel]) if sel in keys else missing(sel) for sel in DEFAULT_SELECTORS)
+
+
+# (probes over the default selectors, the selectors found): each provider's own key counts as found
+PROVIDER_KEYS = [
+    pytest.param(default_probes(mail=YANDEX_KEY), ("mail",), id="yandex-360-mail"),
+    pytest.param(default_probes(zmail=ZOHO_KEY), ("zmail",), id="zoho-zmail"),
+    pytest.param(default_probes(zoho=ZOHO_KEY), ("zoho",), id="zoho-zoho"),
+    pytest.param(default_probes(dkim=KEY), ("dkim",), id="dkim-selector"),
+    pytest.param(default_probes(google=KEY), ("google",), id="google"),
+    pytest.param(default_probes(selector1=KEY, selector2=KEY), ("selector1", "selector2"), id="m365-pair"),
+    pytest.param(default_probes(zmail=ZOHO_KEY, default=KEY), ("zmail", "default"), id="zoho-and-default"),
+]
+
+
+@pytest.mark.parametrize(("probes", "found"), PROVIDER_KEYS)
+def test_provider_selectors_count_as_found(probes: tuple[DkimProbe, ...], found: tuple[str, ...]) -> None:
+    result = evaluate_dkim(probes)
+    assert (result.status, result.selectors) == (DkimStatus.FOUND, found)
+
+
+def test_no_key_at_any_default_selector_is_missing() -> None:
+    result = evaluate_dkim(default_probes())
+    assert result.status is DkimStatus.MISSING and "at the 11 probed selectors" in result.reason

@@ -5,6 +5,13 @@ from __future__ import annotations
 import pytest
 
 from leadhunter.domain.dmarc import DmarcPolicy, DmarcStatus, find_dmarc, parse_tags
+from leadhunter.domain.dmarc_vendors import (
+    VendorRulesError,
+    address_domain,
+    parse_uris,
+    parse_vendor_rules,
+    report_vendors,
+)
 from leadhunter.domain.lookups import Lookup, Outcome
 
 S = DmarcStatus
@@ -112,3 +119,102 @@ TAG_CASES = [
 @pytest.mark.parametrize(("text", "tags"), TAG_CASES)
 def test_parse_tags(text: str, tags: dict[str, str]) -> None:
     assert parse_tags(text) == tags
+
+
+# --- pct, sp, rua/ruf and report vendors: (record, policy, pct, sp, rua, ruf, vendors, partial, reason fragment)
+DETAIL_CASES = [
+    pytest.param("v=DMARC1; p=reject", P.REJECT, 100, None, (), (), (), False, "DMARC p=reject", id="defaults"),
+    pytest.param("v=DMARC1; p=reject; pct=100", P.REJECT, 100, None, (), (), (), False, "DMARC p=reject",
+                 id="pct-100-is-full"),
+    pytest.param("v=DMARC1; p=reject; pct=10", P.REJECT, 10, None, (), (), (), True,
+                 "p=reject at pct=10 only: not a full reject, the rest of failing mail is quarantined",
+                 id="reject-pct-10-not-full"),
+    pytest.param("v=DMARC1; p=quarantine; pct=50", P.QUARANTINE, 50, None, (), (), (), True,
+                 "not a full quarantine, the rest of failing mail is delivered", id="quarantine-pct-50"),
+    pytest.param("v=DMARC1; p=reject; pct=0", P.REJECT, 0, None, (), (), (), True, "pct=0 only", id="pct-0"),
+    pytest.param("v=DMARC1; p=none; pct=10", P.NONE, 10, None, (), (), (), False, "DMARC p=none",
+                 id="none-with-pct-is-just-none"),
+    pytest.param("v=DMARC1; p=reject; pct=abc", P.REJECT, 100, None, (), (), (), False, "pct=abc is not 0–100",
+                 id="pct-not-a-number-read-as-100"),
+    pytest.param("v=DMARC1; p=reject; pct=150", P.REJECT, 100, None, (), (), (), False, "pct=150",
+                 id="pct-over-100-read-as-100"),
+    pytest.param("v=DMARC1; p=none; sp=reject", P.NONE, 100, P.REJECT, (), (), (), False, "DMARC p=none",
+                 id="sp-kept-never-decides"),
+    pytest.param("v=DMARC1; p=reject; sp=None", P.REJECT, 100, P.NONE, (), (), (), False, "p=reject",
+                 id="sp-any-case"),
+    pytest.param("v=DMARC1; p=reject; sp=bogus", P.REJECT, 100, None, (), (), (), False, "p=reject",
+                 id="sp-invalid-dropped"),
+    pytest.param("v=DMARC1; p=none; rua=mailto:dmarc@example.com", P.NONE, 100, None,
+                 ("mailto:dmarc@example.com",), (), (), False, "p=none", id="own-rua-no-vendor"),
+    pytest.param("v=DMARC1; p=quarantine; rua=mailto:x@ag.dmarcian.com; ruf=mailto:x@fr.dmarcian.com",
+                 P.QUARANTINE, 100, None, ("mailto:x@ag.dmarcian.com",), ("mailto:x@fr.dmarcian.com",), ("dmarcian",),
+                 False, "quarantine", id="dmarcian-named-once"),
+    pytest.param("v=DMARC1; p=reject; rua=mailto:dmarc_agg@vali.email,mailto:d@rua.agari.com!10m", P.REJECT, 100,
+                 None, ("mailto:dmarc_agg@vali.email", "mailto:d@rua.agari.com"), (), ("Valimail", "Agari"), False,
+                 "reject", id="two-vendors-size-limit-dropped"),
+    pytest.param("v=DMARC1; p=none; rua=mailto:abc@rua.easydmarc.us", P.NONE, 100, None,
+                 ("mailto:abc@rua.easydmarc.us",), (), ("EasyDMARC",), False, "p=none", id="easydmarc"),
+    pytest.param("v=DMARC1; p=none; rua=mailto:re+x@dmarc.postmarkapp.com", P.NONE, 100, None,
+                 ("mailto:re+x@dmarc.postmarkapp.com",), (), ("Postmark",), False, "p=none", id="postmark"),
+    pytest.param("v=DMARC1; p=none; rua=mailto:x@inbox.ondmarc.com", P.NONE, 100, None,
+                 ("mailto:x@inbox.ondmarc.com",), (), ("Red Sift OnDMARC",), False, "p=none", id="ondmarc"),
+    pytest.param("v=DMARC1; p=none; rua=mailto:x@dmarc-reports.cloudflare.net", P.NONE, 100, None,
+                 ("mailto:x@dmarc-reports.cloudflare.net",), (), ("Cloudflare",), False, "p=none", id="cloudflare"),
+    pytest.param("v=DMARC1; p=none; rua=mailto:x@ag.uriports.com", P.NONE, 100, None, ("mailto:x@ag.uriports.com",),
+                 (), ("URIports",), False, "p=none", id="uriports"),
+    pytest.param("v=DMARC1; p=none; rua=mailto:x@rua.dmarcanalyzer.com", P.NONE, 100, None,
+                 ("mailto:x@rua.dmarcanalyzer.com",), (), ("Mimecast",), False, "p=none", id="mimecast-analyzer"),
+    pytest.param("v=DMARC1; p=none; rua=mailto:x@notdmarcian.com", P.NONE, 100, None, ("mailto:x@notdmarcian.com",),
+                 (), (), False, "p=none", id="vendor-lookalike-label-not-matched"),
+    pytest.param("v=DMARC1; p=none; rua=https://reports.example/dmarc", P.NONE, 100, None,
+                 ("https://reports.example/dmarc",), (), (), False, "p=none", id="non-mailto-uri-kept-no-vendor"),
+    pytest.param("v=DMARC1; rua=mailto:x@ag.dmarcian.com", P.NONE, 100, None, ("mailto:x@ag.dmarcian.com",), (),
+                 ("dmarcian",), False, "treated as p=none", id="vendor-kept-when-p-missing"),
+]
+
+
+@pytest.mark.parametrize(("record", "policy", "pct", "sp", "rua", "ruf", "vendors", "partial", "reason"),
+                         DETAIL_CASES)
+def test_dmarc_details(record: str, policy: DmarcPolicy, pct: int, sp: DmarcPolicy | None, rua: tuple[str, ...],
+                       ruf: tuple[str, ...], vendors: tuple[str, ...], partial: bool, reason: str) -> None:
+    result = find_dmarc(dmarc(record))
+    assert (result.status, result.policy, result.pct, result.sp) == (S.VALID, policy, pct, sp)
+    assert (result.rua, result.ruf, result.vendors) == (rua, ruf, vendors)
+    assert result.partial_enforcement is partial
+    assert reason in result.reason
+
+
+@pytest.mark.parametrize(
+    ("value", "uris"),
+    [
+        pytest.param("mailto:a@x.com", ("mailto:a@x.com",), id="one"),
+        pytest.param(" mailto:a@x.com , mailto:b@y.com!50m ", ("mailto:a@x.com", "mailto:b@y.com"), id="two-trimmed"),
+        pytest.param("mailto:a@x.com,,", ("mailto:a@x.com",), id="empty-items-dropped"),
+        pytest.param("", (), id="empty"),
+    ],
+)
+def test_parse_uris(value: str, uris: tuple[str, ...]) -> None:
+    assert parse_uris(value) == uris
+
+
+@pytest.mark.parametrize(
+    ("uri", "domain"),
+    [
+        pytest.param("mailto:a@Rua.Agari.COM.", "rua.agari.com", id="lower-no-dot"),
+        pytest.param("MAILTO:a@x.com?subject=dmarc", "x.com", id="query-dropped"),
+        pytest.param("mailto:no-at-sign", None, id="no-at"),
+        pytest.param("https://x.com/r", None, id="not-mailto"),
+    ],
+)
+def test_address_domain(uri: str, domain: str | None) -> None:
+    assert address_domain(uri) == domain
+
+
+def test_vendor_rules_are_data_and_validated() -> None:
+    table = parse_vendor_rules('[[vendor]]\nname = "Acme"\ndomains = ["reports.acme.example"]\n')
+    assert report_vendors(("mailto:x@in.reports.acme.example",), table) == ("Acme",)
+    assert report_vendors(("mailto:x@ag.dmarcian.com",), table) == ()
+    for bad in ('[[vendor]]\ndomains = ["x.example"]', '[[vendor]]\nname = "X"\ndomains = "x.example"',
+                "vendor = 1", "[[vendor]"):
+        with pytest.raises(VendorRulesError):
+            parse_vendor_rules(bad)

@@ -98,7 +98,30 @@ FIND_CASES = [
     pytest.param(
         txt(M365),
         SpfExpansion(lookups_used=1, failed=(Lookup("spf.protection.outlook.com", "TXT", Outcome.TIMEOUT),)),
-        S.VALID, "valid", id="expansion-failed-include-not-invalid",
+        S.UNKNOWN, "lookup of include spf.protection.outlook.com timeout (temperror)",
+        id="expansion-failed-include-is-unknown-not-valid",
+    ),
+    pytest.param(
+        txt("v=spf1 include:_spf.google.com include:spf.protection.outlook.com -all"),
+        SpfExpansion(lookups_used=2, failed=(Lookup("_spf.google.com", "TXT", Outcome.SERVFAIL),
+                                             Lookup("spf.protection.outlook.com", "TXT", Outcome.TIMEOUT))),
+        S.UNKNOWN, "_spf.google.com servfail and 1 more (temperror)", id="expansion-two-failed-includes-unknown",
+    ),
+    pytest.param(
+        txt(M365),
+        SpfExpansion(lookups_used=3, includes=("a.example",),
+                     failed=(Lookup("deep.example", "TXT", Outcome.SERVFAIL),)),
+        S.UNKNOWN, "deep.example servfail", id="expansion-nested-include-failed-unknown",
+    ),
+    pytest.param(
+        txt(M365), SpfExpansion(lookups_used=12, failed=(Lookup("a.example", "TXT", Outcome.TIMEOUT),)),
+        S.INVALID, "12 DNS lookups", id="expansion-over-limit-even-with-failure-is-invalid",
+    ),
+    pytest.param(
+        txt("v=spf1 include:a.example -all"),
+        SpfExpansion(lookups_used=2, errors=("include loop at a.example",),
+                     failed=(Lookup("b.example", "TXT", Outcome.TIMEOUT),)),
+        S.INVALID, "include loop", id="expansion-error-seen-beats-failure",
     ),
     pytest.param(
         txt("v=spf1 bogus -all"), SpfExpansion(lookups_used=20), S.INVALID, "unknown mechanism",
@@ -116,7 +139,7 @@ def test_find_spf(lookup: Lookup, expansion: SpfExpansion | None, status: SpfSta
     assert result.status is status
     assert reason in result.reason
     # A record is attached exactly when one was found in the answers.
-    if status in (S.MISSING, S.UNKNOWN):
+    if status is S.MISSING or lookup.failed:
         assert result.record is None
         assert result.include_count == 0
     else:

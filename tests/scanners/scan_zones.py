@@ -61,3 +61,50 @@ def self_hosted(dns: FakeDnsServer, domain: str) -> None:
 def load_shared(dns: FakeDnsServer) -> None:
     """Records of the big providers that many domains point at."""
     dns.add_zone_text(SHARED)
+
+
+def mx_alias_m365(dns: FakeDnsServer, domain: str) -> None:
+    """An MX host under the domain that is a CNAME to Exchange Online Protection (RFC 2181 says no;
+    it happens): the SPF, DKIM and DMARC of a full M365 tenant otherwise."""
+    m365(dns, domain)
+    dns.remove(domain, "MX")
+    dns.add(domain, "MX", f"10 mail.{domain}")
+    dns.add(f"mail.{domain}", "CNAME", f"{domain.replace('.', '-')}.mail.protection.outlook.com")
+
+
+def exchange_hybrid(dns: FakeDnsServer, domain: str) -> None:
+    """An own Exchange server first, Exchange Online Protection as the backup MX, M365 DKIM/autodiscover."""
+    m365(dns, domain, dmarc=None)
+    dns.remove(domain, "MX")
+    dns.add(domain, "MX", f"10 mail.{domain}")
+    dns.add(domain, "MX", f"20 {domain.replace('.', '-')}.mail.protection.outlook.com")
+    dns.add(f"mail.{domain}", "A", "198.51.100.26")
+
+
+def yandex(dns: FakeDnsServer, domain: str) -> None:
+    """Yandex 360: mx.yandex.net, _spf.yandex.net, the key at mail._domainkey, DMARC reject."""
+    dns.add(domain, "MX", "10 mx.yandex.net")
+    dns.add(domain, "TXT", "v=spf1 redirect=_spf.yandex.net")
+    dns.add("_spf.yandex.net", "TXT", "v=spf1 ip4:77.88.0.0/18 ~all")
+    dns.add(f"mail._domainkey.{domain}", "TXT", "v=DKIM1; k=rsa; t=s; p=MIGfMA0GCSqGSIb3DQEBAQUAA4GNADCBiQKBgQDYx")
+    dns.add(f"_dmarc.{domain}", "TXT", "v=DMARC1; p=reject")
+
+
+def zoho(dns: FakeDnsServer, domain: str) -> None:
+    """Zoho Mail (EU): mx.zoho.eu set, include:zoho.eu, the key at zmail._domainkey, DMARC reject."""
+    for pref, host in ((10, "mx.zoho.eu"), (20, "mx2.zoho.eu"), (50, "mx3.zoho.eu")):
+        dns.add(domain, "MX", f"{pref} {host}")
+    dns.add(domain, "TXT", "v=spf1 include:zoho.eu ~all")
+    dns.add("zoho.eu", "TXT", "v=spf1 ip4:185.20.208.0/22 ~all")
+    dns.add(f"zmail._domainkey.{domain}", "TXT", "v=DKIM1; k=rsa; p=MIGfMA0GCSqGSIb3DQEBAQUAA4GNADCBiQKBgQCZz")
+    dns.add(f"_dmarc.{domain}", "TXT", "v=DMARC1; p=reject; rua=mailto:x@ag.dmarcian.com")
+
+
+def cloudflare_routing(dns: FakeDnsServer, domain: str, *, behind: str | None = None) -> None:
+    """Cloudflare Email Routing in front of ``behind`` (``"google"`` adds Google's SPF include)."""
+    for pref, host in ((13, "route1.mx.cloudflare.net"), (24, "route2.mx.cloudflare.net"),
+                       (86, "route3.mx.cloudflare.net")):
+        dns.add(domain, "MX", f"{pref} {host}")
+    include = " include:_spf.google.com" if behind == "google" else ""
+    dns.add(domain, "TXT", f"v=spf1 include:_spf.mx.cloudflare.net{include} ~all")
+    dns.add("_spf.mx.cloudflare.net", "TXT", "v=spf1 ip4:104.30.0.0/19 ~all")

@@ -5,13 +5,28 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from scan_zones import gateway_m365, google, load_shared, m365, self_hosted
+from scan_zones import (
+    cloudflare_routing,
+    exchange_hybrid,
+    gateway_m365,
+    google,
+    load_shared,
+    m365,
+    mx_alias_m365,
+    self_hosted,
+    yandex,
+    zoho,
+)
 
 from fakes.dns_server import FakeDnsServer
 from fakes.entra_server import EntraServer
 from leadhunter.domain.assessment import Assessment, assess
+from leadhunter.domain.changes import auto_tags
+from leadhunter.domain.dmarc import DmarcPolicy
 from leadhunter.domain.facts import TenantStatus
+from leadhunter.domain.normalize import normalize_domain
 from leadhunter.domain.provider_rules import default_provider_rules
+from leadhunter.domain.report import assessment_report
 from leadhunter.domain.scoring_rules import default_scoring_rules
 from leadhunter.scanners.dns.resolver import Nameserver, Resolver
 from leadhunter.scanners.domain_scan import DomainScanner
@@ -151,3 +166,131 @@ def test_private_http_targets_are_refused_unless_allowed(url: str) -> None:
 
 def test_public_http_target_is_allowed() -> None:
     check_http_target("https://login.microsoftonline.com", allow_private=False)
+
+
+# --- spec §1a over real sockets: each settled case from zone records to the report and its tags
+
+
+def _report(result: Assessment) -> dict[str, object]:
+    return assessment_report(normalize_domain(result.facts.domain), result)
+
+
+def test_mx_host_that_is_a_cname_to_eop_is_m365(dns: FakeDnsServer) -> None:
+    load_shared(dns)
+    mx_alias_m365(dns, "aliased.com")
+    result = _scan(dns, "aliased.com")
+    det = result.detection
+    assert (det.provider, det.hybrid, det.secondary) == ("M365", False, ())
+    assert det.evidence[0] == "mx: mail.aliased.com (CNAME → aliased-com.mail.protection.outlook.com)"
+    report = _report(result)
+    assert report["mx"] == [{"preference": 10, "host": "mail.aliased.com", "addresses": ["52.101.68.1"],
+                             "cnames": ["aliased-com.mail.protection.outlook.com"]}]
+    assert (result.score.score, result.score.segment) == (90, "Existing")
+
+
+def test_exchange_hybrid_is_m365_with_local_kept(dns: FakeDnsServer) -> None:
+    load_shared(dns)
+    exchange_hybrid(dns, "hybrid.com.tr")
+    result = _scan(dns, "hybrid.com.tr")
+    det = result.detection
+    assert (det.provider, det.secondary, det.hybrid, det.confidence.value) == ("M365", ("Local",), True, "high")
+    provider_line = next(i for i in result.score.items if i.kind == "provider")
+    assert "Exchange hybrid" in provider_line.reason and provider_line.points == 50
+    report = _report(result)
+    assert report["hybrid"] is True and "hybrid" in auto_tags(report)
+    assert result.score.segment == "Existing"
+
+
+def test_spf_include_servfail_makes_spf_unknown_and_the_scan_partial(dns: FakeDnsServer) -> None:
+    load_shared(dns)
+    m365(dns, "flaky.com")
+    dns.fault("spf.protection.outlook.com", "servfail")
+    result = _scan(dns, "flaky.com")
+    assert result.spf.status.value == "unknown" and "temperror" in result.spf.reason
+    keys = [(i.kind, i.key) for i in result.score.items]
+    assert ("unknown", "spf") in keys and ("signal", "spf_valid") not in keys and ("risk", "no_spf") not in keys
+    assert result.partial and _report(result)["status"] == "partial"
+    assert result.score.score == 80  # 90 for a full M365 tenant, minus the SPF point it cannot claim
+    assert [lk.name for lk in result.facts.failed_lookups()] == ["spf.protection.outlook.com"]
+
+
+def test_spf_include_timeout_is_unknown_too(dns: FakeDnsServer) -> None:
+    load_shared(dns)
+    gateway_m365(dns, "slowspf.de")
+    dns.fault("spf.pphosted.com", "drop")
+    result = _scan(dns, "slowspf.de", timeout=0.2)
+    assert result.spf.status.value == "unknown" and "spf.pphosted.com timeout" in result.spf.reason
+    assert result.detection.provider == "M365"  # the includes that were read still tell the provider
+
+
+@pytest.mark.parametrize(
+    ("zone", "domain", "provider", "selector", "score"),
+    [
+        pytest.param(yandex, "yandex-firma.ru", "Yandex", "mail", 70, id="yandex-360-mail-selector"),
+        pytest.param(zoho, "zoho-firma.eu", "Zoho", "zmail", 70, id="zoho-zmail-selector"),
+    ],
+)
+def test_provider_dkim_selector_scores_found(dns: FakeDnsServer, zone: object, domain: str, provider: str,
+                                             selector: str, score: int) -> None:
+    assert callable(zone)
+    zone(dns, domain)
+    result = _scan(dns, domain)
+    assert (result.detection.provider, result.dkim.status.value, result.dkim.selectors) == (
+        provider, "found", (selector,))
+    assert (result.score.score, result.score.segment, result.score.priority) == (score, "Migration", 2)
+
+
+def test_zoho_dmarc_vendor_named_in_the_report(dns: FakeDnsServer) -> None:
+    zoho(dns, "zoho-firma.eu")
+    report = _report(_scan(dns, "zoho-firma.eu"))
+    dmarc = report["dmarc"]
+    assert isinstance(dmarc, dict) and dmarc["vendors"] == ["dmarcian"] and dmarc["pct"] == 100
+    evidence = report["evidence"]
+    assert isinstance(evidence, list) and any("reports to dmarcian" in line for line in evidence)
+
+
+@pytest.mark.parametrize(
+    ("behind", "provider"),
+    [pytest.param(None, "Unknown", id="nothing-behind"), pytest.param("google", "Google", id="google-behind")],
+)
+def test_mail_forwarder_is_a_gateway_never_local(dns: FakeDnsServer, behind: str | None, provider: str) -> None:
+    load_shared(dns)
+    cloudflare_routing(dns, "forwarded.com", behind=behind)
+    det = _scan(dns, "forwarded.com").detection
+    assert (det.provider, det.gateway) == (provider, "Cloudflare Email Routing")
+
+
+def test_nxdomain_domain_is_failed_not_no_mx(dns: FakeDnsServer) -> None:
+    load_shared(dns)
+    result = _scan(dns, "typo-contoso.com")
+    report = _report(result)
+    assert (report["status"], report["reason"], report["message"]) == ("failed", "nxdomain",
+                                                                       "the domain does not exist")
+    assert result.score.hard_fail is not None and "does not exist" in result.score.hard_fail
+    assert result.detection.mx_status.value == "nxdomain" and not result.partial
+
+
+def test_existing_domain_without_mx_stays_ok_no_mx(dns: FakeDnsServer) -> None:
+    dns.add("_dmarc.parked.com", "TXT", "v=DMARC1; p=reject")  # the name exists (it has a child)
+    report = _report(_scan(dns, "parked.com"))
+    assert (report["status"], report["mx_status"]) == ("ok", "none")
+    assert report["hard_fail"] == "No MX record: the domain receives no e-mail"
+
+
+def test_dmarc_partial_reject_is_said_in_the_breakdown(dns: FakeDnsServer) -> None:
+    load_shared(dns)
+    m365(dns, "sampled.com", dmarc="reject; pct=10; sp=none")
+    result = _scan(dns, "sampled.com")
+    item = next(i for i in result.score.items if i.key == "dmarc_reject")
+    assert item.points == 20 and "not a full reject" in item.reason
+    assert (result.dmarc.pct, result.dmarc.sp, result.dmarc.policy) == (10, DmarcPolicy.NONE, DmarcPolicy.REJECT)
+
+
+def test_lookalike_domain_is_scanned_warned_and_tagged(dns: FakeDnsServer) -> None:
+    self_hosted(dns, "xn--pypal-4ve.com")
+    result = _scan(dns, "xn--pypal-4ve.com")
+    report = _report(result)
+    assert report["status"] == "ok" and report["provider"] == "Local"
+    evidence = report["evidence"]
+    assert isinstance(evidence, list) and evidence[0].startswith("warning: look-alike domain: ")
+    assert "lookalike" in auto_tags(report)

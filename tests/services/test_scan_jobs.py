@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from pathlib import Path
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from fakes.dns_server import FakeDnsServer
+from leadhunter.config import Settings
 from leadhunter.db import companies_repo
 from leadhunter.db.migrate import upgrade
 from leadhunter.db.models import Company, ScanJob, utcnow
-from leadhunter.runtime import session_factory
+from leadhunter.runtime import scan_options, session_factory
 from leadhunter.services import scan_jobs
 
 
@@ -68,3 +72,31 @@ def test_stalled_chunks_are_found_only_after_the_stall_time(tmp_path: Path) -> N
         stored.created_at = utcnow() - timedelta(minutes=11)
     with factory() as session:
         assert scan_jobs.stalled_chunks(session, stall_after=timedelta(minutes=10)) == [(job_id, 0)]
+
+
+def test_chunk_stores_a_missing_domain_as_failed_with_its_reason(tmp_path: Path, dns: FakeDnsServer) -> None:
+    """A scan job over the fake DNS: the domain that does not exist is a failed item with the reason kept
+    in its stored report, the one that exists and has no MX stays ok (a real company without mail)."""
+    dns.add("contoso.com.tr", "MX", "10 mail.contoso.com.tr")
+    dns.add("mail.contoso.com.tr", "A", "198.51.100.25")
+    dns.add("parked.com.tr", "A", "192.0.2.9")
+    factory = _factory(tmp_path)
+    domains = ["contoso.com.tr", "typo-contoso.com.tr", "parked.com.tr"]
+    with factory.begin() as session:
+        ids = [c.id for c in companies_repo.upsert_companies(session, [(d, d, None) for d in domains]).values()]
+        job, chunks = scan_jobs.create_scan_job(session, ids, "import")
+        job_id = job.id
+    options = scan_options(Settings(data_dir=tmp_path, dns_nameservers=dns.address, tenant_discovery=False,
+                                    dns_timeout=1.0, _env_file=None))  # type: ignore[call-arg]
+    for chunk in chunks:
+        asyncio.run(scan_jobs.scan_chunk(factory, options, job_id, chunk))
+    with factory() as session:
+        state = scan_jobs.progress(session, job_id)
+        assert (state.status, state.ok, state.failed, state.partial) == ("done", 2, 1, 0)
+        companies = {c.domain: c for c in session.scalars(select(Company))}
+        gone = companies["typo-contoso.com.tr"]
+        assert (gone.scan_status, gone.segment, gone.category) == ("failed", "Skip", "P6")
+        report = companies_repo.latest_scans(session, gone.id)[0].report
+        assert (report["reason"], report["message"]) == ("nxdomain", "the domain does not exist")
+        assert companies["parked.com.tr"].scan_status == "ok"
+        assert companies_repo.tags_of(session, [gone.id])[gone.id] == ["no-mail"]

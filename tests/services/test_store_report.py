@@ -85,3 +85,33 @@ def test_first_scan_with_mx_timeout_is_stored_as_it_is(tmp_path: Path) -> None:
     company, tags, _, _ = _state(factory)
     assert (company.provider, company.segment) == ("Unknown", "Skip")  # nothing better to keep
     assert "partial-scan" in tags
+
+
+def _nxdomain() -> dict[str, Any]:
+    reason = "The domain does not exist (NXDOMAIN): a typo in the list, or a lapsed registration"
+    return {"domain": DOMAIN, "status": "failed", "reason": "nxdomain", "message": "the domain does not exist",
+            "provider": "Unknown", "gateway": None, "hosting_label": None, "confidence": "high", "score": 0,
+            "segment": "Skip", "priority": 7, "category": "P6", "hard_fail": reason,
+            "dmarc": {"policy": None, "status": "missing"}, "spf": {"status": "missing"},
+            "tenant": {"status": "skipped"}, "evidence": ["mx: the domain does not exist (NXDOMAIN)"],
+            "breakdown": [{"kind": "rule", "key": "hard_fail", "points": None, "reason": reason}], "lookups": []}
+
+
+def test_domain_gone_is_an_answer_the_verdict_follows(tmp_path: Path) -> None:
+    factory = _factory(tmp_path)
+    _store(factory, _good())
+    _store(factory, _nxdomain())
+    company, tags, scans, changes = _state(factory)
+    assert (company.scan_status, company.provider, company.score, company.segment, company.category) == (
+        "failed", "Unknown", 0, "Skip", "P6")
+    assert company.evidence == ["mx: the domain does not exist (NXDOMAIN)"]
+    assert scans == 2 and "segment_changed" in changes and "provider_changed" not in changes
+    assert tags == {"no-mail"}
+
+
+def test_first_scan_of_a_domain_that_does_not_exist(tmp_path: Path) -> None:
+    factory = _factory(tmp_path)
+    _store(factory, _nxdomain())
+    company, tags, _, _ = _state(factory)
+    assert (company.scan_status, company.segment, company.category) == ("failed", "Skip", "P6")
+    assert tags == {"no-mail"}

@@ -36,10 +36,12 @@ def _loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
 def _table_row(report: dict[str, Any]) -> str:
     provider = report.get("provider_display") or report.get("provider") or "-"
     shown = report.get("domain_unicode") or report.get("input", "")
-    return _TABLE.format(
+    row = _TABLE.format(
         str(shown)[:32], report["status"], str(provider)[:22], report["score"], report["segment"],
         report["category"], report["priority"], report.get("confidence") or "-",
     )
+    # A failed line says why (e.g. "the domain does not exist"); the others are explained by their columns.
+    return f"{row}  {report['message']}" if report["status"] == "failed" and report.get("message") else row
 
 
 async def _run(inputs: Iterable[str], options: ScanOptions, as_json: bool, progress: Progress) -> Counter[str]:
@@ -103,6 +105,14 @@ def scan_command(
     When a nameserver pushes back (drops queries, answers REFUSED/SERVFAIL or truncated), the scan slows to
     the rate it allows, asks again over UDP or TCP, and speeds up once answers flow; a 429 from Entra pauses
     tenant discovery for its Retry-After. A "pushback:" line on stderr says when either happened.
+
+    Detection: an MX host that is a CNAME is classified by its chain (an alias of
+    *.mail.protection.outlook.com is M365); an own server first with Exchange Online beside or behind
+    it is M365 with Local kept as secondary (tag hybrid); mail forwarders (Cloudflare Email Routing,
+    ImprovMX, ForwardEmail) are gateways; a failed lookup inside the SPF include tree makes SPF
+    unknown (no points either way, status partial); DKIM selectors include Yandex 360's and Zoho's;
+    DMARC pct, sp and report addresses are shown (pct below 100 is not a full policy); look-alike
+    IDNs are scanned and tagged lookalike; a domain that does not exist (NXDOMAIN) is status failed.
     """
     if not domains and file is None:
         raise typer.BadParameter("give domains as arguments or --file")

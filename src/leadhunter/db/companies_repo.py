@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from leadhunter.db.models import Company, CompanyChange, MetricCounter, RawLead, Scan, Tag, utcnow
 from leadhunter.db.search_text import search_text
 from leadhunter.domain.changes import Change
+from leadhunter.domain.report import has_verdict
 
 
 def get_by_domains(session: Session, domains: Iterable[str]) -> dict[str, Company]:
@@ -180,10 +181,11 @@ def apply_scan(session: Session, company: Company, report: dict[str, Any], job_i
                scanned_at: datetime, changes: Sequence[Change], tags: set[str] | None, *,
                update_verdict: bool = True) -> None:
     """Store a finished scan: the scan row, the company's current verdict (unless ``update_verdict`` is
-    false or the scan failed), changes and auto tags (``None``: leave the auto tags as they are)."""
+    false or the report holds no verdict: a failed scan, except one finding that the domain does not exist),
+    changes and auto tags (``None``: leave the auto tags as they are)."""
     session.add(Scan(company_id=company.id, job_id=job_id, scanned_at=scanned_at, status=report["status"],
                      report=report))
-    if update_verdict and report["status"] != "failed":
+    if update_verdict and has_verdict(report):
         company.provider = report.get("provider")
         company.gateway = report.get("gateway")
         company.hosting_label = report.get("hosting_label")

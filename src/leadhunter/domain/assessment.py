@@ -10,6 +10,7 @@ from leadhunter.domain.dmarc import DmarcResult, DmarcStatus, find_dmarc
 from leadhunter.domain.facts import DomainFacts, TenantStatus
 from leadhunter.domain.footprint import Footprint, read_footprint
 from leadhunter.domain.footprint_rules import FootprintRules, default_footprint_rules
+from leadhunter.domain.lookalike import LookAlike, find_lookalike
 from leadhunter.domain.networks import default_network_table
 from leadhunter.domain.provider_rules import ProviderRules
 from leadhunter.domain.scoring import Score, ScoreInput, score_lead
@@ -31,11 +32,39 @@ class Assessment:
     score: Score
     footprint: Footprint | None = None  # footprint signals (domain/footprint.py)
     whitespace: Whitespace | None = None  # the Microsoft white-space grid (domain/whitespace.py)
+    lookalike: LookAlike | None = None
 
     @property
     def partial(self) -> bool:
         """True when some lookup failed, so a part of the picture is unknown."""
         return bool(self.facts.failed_lookups()) or self.facts.tenant.status is TenantStatus.FAILED
+
+    @property
+    def domain_missing(self) -> bool:
+        """True when the domain itself does not exist (NXDOMAIN): the scan failed, it found no company."""
+        return self.detection.mx_status is MxStatus.NXDOMAIN
+
+    @property
+    def status(self) -> str:
+        """``failed`` for a domain that does not exist, ``partial`` when a lookup failed, else ``ok``."""
+        if self.domain_missing:
+            return "failed"
+        return "partial" if self.partial else "ok"
+
+    @property
+    def evidence(self) -> tuple[str, ...]:
+        """What a person reads: a look-alike warning first, the provider evidence, then DMARC details."""
+        lines = [f"warning: {self.lookalike.warning}"] if self.lookalike else []
+        lines += self.detection.evidence
+        dmarc = self.dmarc
+        if dmarc.record is not None and dmarc.policy is not None:
+            parts = [f"dmarc: p={dmarc.policy.value}", f"pct={dmarc.pct}"]
+            parts += [f"sp={dmarc.sp.value}"] if dmarc.sp else []
+            parts += [f"rua={','.join(dmarc.rua)}"] if dmarc.rua else []
+            parts += [f"ruf={','.join(dmarc.ruf)}"] if dmarc.ruf else []
+            parts += [f"reports to {', '.join(dmarc.vendors)}"] if dmarc.vendors else []
+            lines.append("; ".join(parts))
+        return tuple(lines)
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +76,8 @@ class ReferralSignals:
 
 
 NO_REFERRAL = ReferralSignals()
+DOMAIN_MISSING = "the domain does not exist"  # the message of a failed scan (status ``failed``)
+DOMAIN_MISSING_REASON = "The domain does not exist (NXDOMAIN): a typo in the list, or a lapsed registration"
 
 
 def assess(
@@ -65,13 +96,19 @@ def assess(
     dkim = evaluate_dkim(facts.dkim)
     detection = detect_provider(facts, spf, dkim, provider_rules, referral_tenant_id=referral.tenant_id)
     hard_fail = None
-    if detection.mx_status is MxStatus.NONE:
+    if detection.mx_status is MxStatus.NXDOMAIN:
+        hard_fail = DOMAIN_MISSING_REASON
+    elif detection.mx_status is MxStatus.NONE:
         hard_fail = "No MX record: the domain receives no e-mail"
     elif detection.mx_status is MxStatus.NULL:
         hard_fail = "Null MX (RFC 7505): the domain declares it accepts no e-mail"
     unknown_reason = None
     if detection.mx_status is MxStatus.UNKNOWN:
         unknown_reason = f"Mail provider unknown: MX lookup {facts.mx.outcome.value}"
+    note = None
+    if detection.hybrid:
+        note = ("Exchange hybrid: an own server takes mail first, Exchange Online behind it "
+                "(Local kept as secondary provider)")
     inputs = ScoreInput(
         provider=detection.provider,
         spf=spf.status,
@@ -81,6 +118,7 @@ def assess(
         spf_includes=spf.include_count,
         hard_fail=hard_fail,
         provider_unknown_reason=unknown_reason,
+        provider_note=note,
         cosell=referral.cosell,
         spf_reason=spf.reason,
         dkim_reason=dkim.reason,
@@ -88,7 +126,8 @@ def assess(
     )
     footprint = read_footprint(facts, footprint_rules or default_footprint_rules(), default_network_table())
     grid = whitespace_grid(facts, detection, footprint, whitespace_rules or default_whitespace_rules())
-    return Assessment(facts, spf, dmarc, dkim, detection, score_lead(inputs, scoring_rules), footprint, grid)
+    return Assessment(facts, spf, dmarc, dkim, detection, score_lead(inputs, scoring_rules), footprint, grid,
+                      find_lookalike(facts.domain))
 
 
 def score_invalid(reason: str, scoring_rules: ScoringRules) -> Score:

@@ -77,6 +77,11 @@ def detect_changes(old: Verdict | None, new: Verdict) -> list[Change]:
 def auto_tags(report: dict[str, Any]) -> set[str]:
     """Tags that follow from a scan; recomputed each time so stale ones disappear."""
     tags: set[str] = set()
+    if report.get("lookalike"):
+        tags.add("lookalike")  # an IDN that may pass for another domain
+    if report.get("reason") == "nxdomain":
+        # The domain does not exist: "no DMARC", "no SPF" would be noise about records nobody can publish.
+        return tags | {"no-mail"}
     if report.get("gateway"):
         tags.add("gateway")
     if report.get("hosting_label"):
@@ -94,4 +99,6 @@ def auto_tags(report: dict[str, Any]) -> set[str]:
         tags.add("partial-scan")
     if report.get("hard_fail"):
         tags.add("no-mail")
+    if report.get("hybrid"):
+        tags.add("hybrid")  # Exchange hybrid: an existing Microsoft customer with an own server left
     return tags

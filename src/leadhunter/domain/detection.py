@@ -1,8 +1,10 @@
 """Mail provider detection: from MX, SPF, DKIM, autodiscover and tenant facts to one provider.
 
 The lowest-preference MX host decides when it belongs to a known mailbox provider. When it is a
-security gateway, the provider *behind* it is inferred from the other evidence (never guessed as
-Local). Every decision carries a confidence and the evidence lines that produced it.
+security gateway or a mail forwarder, the provider *behind* it is inferred from the other evidence (never
+guessed as Local). An MX host that is a CNAME is classified on its chain too (spec §1a). An own server
+at the lowest preference with Microsoft 365 beside or behind it is Exchange hybrid: provider M365, Local
+kept as a secondary provider. Every decision carries a confidence and the evidence lines that produced it.
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ class MxStatus(StrEnum):
     NONE = "none"  # no MX records
     NULL = "null"  # RFC 7505 null MX: the domain accepts no mail
     UNKNOWN = "unknown"  # the lookup failed
+    NXDOMAIN = "nxdomain"  # the domain itself does not exist
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,7 +53,8 @@ class Detection:
     """Detected ``provider`` (see :data:`PROVIDERS`), the ``gateway`` in front of it, the hosting
     ``hosting_label`` (GoDaddy, Natro…), ``secondary`` providers of the other MX hosts, the
     ``confidence``, ``evidence`` lines, the ``mx_status`` and ``tenant_name`` (the
-    ``<name>.onmicrosoft.com`` seen in a DKIM CNAME)."""
+    ``<name>.onmicrosoft.com`` seen in a DKIM CNAME) and ``hybrid`` (Exchange hybrid: an own server
+    at the lowest preference with Microsoft 365 beside or behind it)."""
 
     provider: str
     gateway: str | None
@@ -61,6 +65,7 @@ class Detection:
     mx_status: MxStatus
     mx_hosts: tuple[MxRecord, ...]
     tenant_name: str | None = None
+    hybrid: bool = False
 
     @property
     def usable_mx(self) -> bool:
@@ -80,8 +85,16 @@ class _Clue:
     text: str
 
 
-def _classify(host: str, rules: ProviderRules) -> tuple[str, str | None, str | None]:
-    """Return (provider, gateway, hosting label) for one MX host."""
+def _classify(host: str, chain: tuple[str, ...], rules: ProviderRules) -> tuple[str, str | None, str | None, str]:
+    """Return (provider, gateway, hosting label, the name that decided) for one MX host and the CNAME
+    chain behind it: the most telling of the names wins (a mailbox provider over hosting, a gateway,
+    then Local), so an alias of ``*.mail.protection.outlook.com`` is M365."""
+    found = [(*_classify_name(name, rules), name) for name in (host, *chain)]
+    return min(found, key=lambda f: _kind_rank(f[0], f[1]))  # min is stable: the MX name wins ties
+
+
+def _classify_name(host: str, rules: ProviderRules) -> tuple[str, str | None, str | None]:
+    """Return (provider, gateway, hosting label) for one host name."""
     mailbox = rules.mx.match(host)
     if mailbox:
         return mailbox[0], None, None
@@ -128,7 +141,10 @@ def _clues(facts: DomainFacts, spf: SpfResult, dkim: DkimResult, rules: Provider
 
 
 def _rank(entry: tuple[MxRecord, str, str | None, str | None]) -> int:
-    _, provider, gateway, _ = entry
+    return _kind_rank(entry[1], entry[2])
+
+
+def _kind_rank(provider: str, gateway: str | None) -> int:
     if gateway:
         return _PRIMARY_RANK["gateway"]
     if provider == "Local":
@@ -173,6 +189,9 @@ def detect_provider(
     if facts.mx.failed:
         evidence = (f"mx: lookup {facts.mx.outcome.value}", *(c.text for c in clues))
         return Detection("Unknown", None, None, (), Confidence.LOW, evidence, MxStatus.UNKNOWN, (), tenant_name)
+    if facts.domain_missing:
+        evidence = ("mx: the domain does not exist (NXDOMAIN)", *(c.text for c in clues))
+        return Detection("Unknown", None, None, (), Confidence.HIGH, evidence, MxStatus.NXDOMAIN, (), tenant_name)
     # Hostless records ("10 .", or "0 ." twice) are no more deliverable than an RFC 7505 null MX.
     if not records or is_null_mx(records) or not any(r.host for r in records):
         status = MxStatus.NULL if records else MxStatus.NONE
@@ -180,7 +199,14 @@ def detect_provider(
         evidence = (line, *(c.text for c in clues))
         return Detection("Unknown", None, None, (), Confidence.HIGH, evidence, status, records, tenant_name)
 
-    classes = [(r, *_classify(r.host, rules)) for r in records if r.host]
+    classes: list[tuple[MxRecord, str, str | None, str | None]] = []
+    decided_by: dict[str, str] = {}  # MX host → the CNAME target that classified it
+    for r in records:
+        if r.host:
+            provider, gateway, label, name = _classify(r.host, facts.cname_chain(r.host), rules)
+            classes.append((r, provider, gateway, label))
+            if name != r.host:
+                decided_by[r.host] = name
     lowest = classes[0][0].preference
     primary = min((c for c in classes if c[0].preference == lowest), key=_rank)
     record, provider, gateway, label = primary
@@ -189,19 +215,38 @@ def detect_provider(
         # strong evidence for what sits behind a gateway or relay.
         if backup is not record and backup_provider in MAILBOX_PROVIDERS and backup_provider != provider:
             clues.append(_Clue("mx_backup", backup_provider, f"mx backup: {backup.host}"))
-    mx_line = f"mx: {record.host}"
+    via = decided_by.get(record.host)
+    mx_line = f"mx: {record.host}" + (f" (CNAME → {via})" if via else "")
     inferred, weight, kinds = _infer(clues)
     confidence = Confidence.HIGH
     notes: list[str] = []
+    hybrid = False
+    m365_mx = next((c[0].host for c in classes if c[1] == "M365" and not c[2]), None)
+    own_beside = next((c[0].host for c in classes if c is not primary and c[0].preference == lowest
+                       and c[1] == "Local" and not c[2]), None)
 
     if gateway:
+        kind = "mail forwarder" if gateway in rules.forwarders else "gateway"
         if inferred:
             provider = inferred
             confidence = Confidence.MEDIUM if weight >= 3 or kinds >= 2 else Confidence.LOW
-            notes.append(f"gateway {gateway}: mailboxes behind it inferred as {inferred}")
+            notes.append(f"{kind} {gateway}: mailboxes behind it inferred as {inferred}")
         else:
             confidence = Confidence.LOW
-            notes.append(f"gateway {gateway}: nothing tells the provider behind it")
+            notes.append(f"{kind} {gateway}: nothing tells the provider behind it")
+    elif provider == "Local" and (m365_mx or (inferred == "M365" and weight >= _OVERRIDE_WEIGHT)):
+        # Exchange hybrid: the own server takes mail first, Exchange Online (EOP) sits behind it.
+        hybrid = True
+        if m365_mx:
+            notes.append(f"Exchange hybrid: own server {record.host} first, Microsoft 365 behind it ({m365_mx})")
+        else:
+            notes.append(f"Exchange hybrid: own server {record.host} first, Microsoft 365 behind it "
+                         f"(evidence weight {weight})")
+            confidence = Confidence.MEDIUM
+        provider = "M365"
+    elif provider == "M365" and own_beside:
+        hybrid = True
+        notes.append(f"Exchange hybrid: own server {own_beside} beside Microsoft 365 at the same preference")
     elif provider in ("Local", "Hosting") and inferred and weight >= _OVERRIDE_WEIGHT:
         notes.append(f"{provider.lower()} MX relays to {inferred} (evidence weight {weight})")
         provider, label, confidence = inferred, None, Confidence.MEDIUM
@@ -209,11 +254,12 @@ def detect_provider(
         own = record.host == facts.domain or record.host.endswith("." + facts.domain)
         confidence = Confidence.HIGH if own else Confidence.MEDIUM
 
+    others = [c[2] or c[1] for c in classes if c is not primary]
     secondary = tuple(dict.fromkeys(
-        c[2] or c[1] for c in classes if c is not primary and (c[2] or c[1]) not in (provider, gateway, "Unknown")
+        name for name in (["Local"] if hybrid else []) + others if name not in (provider, gateway, "Unknown")
     ))
     kept = [c.text for c in clues if c.provider == provider or (gateway and c.provider == inferred)]
-    others = [c.text for c in clues if c.text not in kept]
-    evidence = (mx_line, *notes, *kept, *others)
+    rest = [c.text for c in clues if c.text not in kept]
+    evidence = (mx_line, *notes, *kept, *rest)
     return Detection(provider, gateway, label, secondary, confidence, evidence, MxStatus.OK, records,
-                     tenant_name)
+                     tenant_name, hybrid)

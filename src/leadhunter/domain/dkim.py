@@ -13,6 +13,17 @@ from enum import StrEnum
 from leadhunter.domain.dmarc import parse_tags
 from leadhunter.domain.facts import DkimProbe
 
+# Probed by default, in this order (spec §1a): each listed provider's own selectors, then common ones.
+# A provider's own key counts the same as any other.
+DEFAULT_SELECTORS = (
+    "selector1", "selector2",  # Microsoft 365
+    "google",  # Google Workspace
+    "mail",  # Yandex 360
+    "zmail", "zoho",  # Zoho Mail
+    "k1", "s1", "s2",  # Mailchimp/Mandrill, SendGrid and other senders
+    "default", "dkim",  # cPanel/Plesk hosting and self-run servers
+)
+
 
 class DkimStatus(StrEnum):
     """DKIM verdict over all probed selectors."""

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from leadhunter.domain.footprint_facts import FootprintLookups
-from leadhunter.domain.lookups import Lookup
+from leadhunter.domain.lookups import Lookup, Outcome
 
 
 class TenantStatus(StrEnum):
@@ -95,6 +95,23 @@ class DomainFacts:
         yield from self.spf.failed
         if self.footprint is not None:
             yield from self.footprint.lookups()
+
+    def cname_chain(self, host: str) -> tuple[str, ...]:
+        """The CNAME chain the address lookups of ``host`` (an MX host) followed, empty when it is no
+        alias (or was not looked up). RFC 2181 §10.3 forbids an MX naming an alias; it happens anyway."""
+        for lookup in self.addresses:
+            if lookup.name == host and lookup.cnames:
+                return lookup.cnames
+        return ()
+
+    @property
+    def domain_missing(self) -> bool:
+        """True when the domain itself does not exist: its MX lookup said NXDOMAIN (not through an alias)
+        and no other lookup of the apex got an answer saying the name exists (data or NODATA)."""
+        if self.mx.outcome is not Outcome.NXDOMAIN or self.mx.cnames:
+            return False
+        apex = [self.txt, *(lk for lk in self.addresses if lk.name == self.domain)]
+        return not any(lk.outcome in (Outcome.OK, Outcome.NODATA) or lk.cnames for lk in apex)
 
     def failed_lookups(self) -> tuple[Lookup, ...]:
         """The lookups whose outcome tells nothing (timeout, SERVFAIL, REFUSED, error)."""

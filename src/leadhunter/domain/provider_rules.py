@@ -37,7 +37,8 @@ class SuffixTable:
 @dataclass(frozen=True)
 class ProviderRules:
     """Suffix tables: MX → mailbox provider, MX → hosting label, MX → gateway name, SPF include →
-    provider, DKIM CNAME target → provider, autodiscover CNAME target → provider."""
+    provider, DKIM CNAME target → provider, autodiscover CNAME target → provider; ``forwarders`` names
+    the gateways that are mail forwarders (``forwarder = true``), for the evidence wording."""
 
     mx: SuffixTable
     hosting: SuffixTable
@@ -45,6 +46,7 @@ class ProviderRules:
     spf: SuffixTable
     dkim_cname: SuffixTable
     autodiscover: SuffixTable
+    forwarders: frozenset[str] = frozenset()
 
 
 def _strings(entry: dict[str, Any], key: str, where: str) -> list[str]:
@@ -71,6 +73,7 @@ def parse_provider_rules(text: str) -> ProviderRules:
     if unknown:
         raise ProviderRulesError(f"unknown section(s) {sorted(unknown)}; expected mailbox, hosting, gateway")
     tables: dict[str, dict[str, str]] = {k: {} for k in ("mx", "hosting", "gateway", "spf", "dkim", "auto")}
+    forwarders: set[str] = set()
     for i, entry in enumerate(_entries(data, "mailbox")):
         where = f"mailbox[{i}]"
         provider = entry.get("provider")
@@ -89,6 +92,10 @@ def parse_provider_rules(text: str) -> ProviderRules:
         name = entry.get("name")
         if not isinstance(name, str) or not name:
             raise ProviderRulesError(f"gateway[{i}]: 'name' is required")
+        if not isinstance(entry.get("forwarder", False), bool):
+            raise ProviderRulesError(f"gateway[{i}]: 'forwarder' must be true or false")
+        if entry.get("forwarder"):
+            forwarders.add(name)
         for suffix in _strings(entry, "mx", f"gateway[{i}]"):
             tables["gateway"][suffix] = name
     return ProviderRules(
@@ -98,6 +105,7 @@ def parse_provider_rules(text: str) -> ProviderRules:
         spf=SuffixTable(tables["spf"]),
         dkim_cname=SuffixTable(tables["dkim"]),
         autodiscover=SuffixTable(tables["auto"]),
+        forwarders=frozenset(forwarders),
     )
 
 

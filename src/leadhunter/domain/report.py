@@ -7,12 +7,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from leadhunter.domain.assessment import Assessment
+from leadhunter.domain.assessment import DOMAIN_MISSING, Assessment
 from leadhunter.domain.footprint_report import empty_footprint_report, footprint_report
 from leadhunter.domain.normalize import NormalizedDomain
 from leadhunter.domain.scoring import Score
 
 JsonDict = dict[str, Any]
+NXDOMAIN_REASON = "nxdomain"  # the ``reason`` of a failed report whose domain does not exist
+
+
+def has_verdict(report: JsonDict) -> bool:
+    """True when the report judges the domain: every scan that ran, and a failed one whose domain does
+    not exist (an answer, not a failure to get one: the lead drops to the hard-fail category). A scan
+    that failed for any other reason says nothing about the domain."""
+    return report.get("status") != "failed" or report.get("reason") == NXDOMAIN_REASON
 
 
 def score_json(score: Score) -> JsonDict:
@@ -61,23 +69,31 @@ def failed_report(norm: NormalizedDomain, error: str, score: Score) -> JsonDict:
 
 
 def assessment_report(norm: NormalizedDomain, result: Assessment) -> JsonDict:
-    """The full line for a scanned domain (status ``ok`` or ``partial``)."""
+    """The full line for a scanned domain: status ``ok`` or ``partial``, or ``failed`` with reason
+    ``nxdomain`` and the message "the domain does not exist" when the domain itself does not exist."""
     facts, det = result.facts, result.detection
     addresses: dict[str, list[str]] = {}
     for lookup in facts.addresses:
         addresses.setdefault(lookup.name, []).extend(lookup.answers)
     tenant = facts.tenant
+    base = _base(norm, result.status)
+    if result.domain_missing:
+        base.update(reason=NXDOMAIN_REASON, message=DOMAIN_MISSING)
+    lookalike = result.lookalike
     return {
-        **_base(norm, "partial" if result.partial else "ok"),
+        **base,
         "provider": det.provider,
         "gateway": det.gateway,
         "provider_display": det.display,
         "hosting_label": det.hosting_label,
         "secondary_providers": list(det.secondary),
+        "hybrid": det.hybrid,
+        "lookalike": ({"warning": lookalike.warning, "scripts": list(lookalike.scripts),
+                       "confusables": list(lookalike.confusables)} if lookalike else None),
         "confidence": det.confidence.value,
-        "evidence": list(det.evidence),
-        "mx": [{"preference": r.preference, "host": r.host, "addresses": addresses.get(r.host, [])}
-               for r in det.mx_hosts],
+        "evidence": list(result.evidence),
+        "mx": [{"preference": r.preference, "host": r.host, "addresses": addresses.get(r.host, []),
+                "cnames": list(facts.cname_chain(r.host))} for r in det.mx_hosts],
         "mx_status": det.mx_status.value,
         "apex_addresses": addresses.get(facts.domain, []),
         "spf": {
@@ -87,13 +103,9 @@ def assessment_report(norm: NormalizedDomain, result: Assessment) -> JsonDict:
             "includes": list(result.spf.record.includes) if result.spf.record else [],
             "lookups_used": facts.spf.lookups_used,
             "void_lookups": facts.spf.void_lookups,
+            "failed": [f"{lk.name}: {lk.outcome.value}" for lk in facts.spf.failed],
         },
-        "dmarc": {
-            "status": result.dmarc.status.value,
-            "policy": result.dmarc.policy.value if result.dmarc.policy else None,
-            "record": result.dmarc.record,
-            "reason": result.dmarc.reason,
-        },
+        "dmarc": _dmarc_json(result),
         "dkim": {
             "status": result.dkim.status.value,
             "selectors": list(result.dkim.selectors),
@@ -116,4 +128,20 @@ def assessment_report(norm: NormalizedDomain, result: Assessment) -> JsonDict:
         "lookups": [{"name": lk.name, "type": lk.rtype, "outcome": lk.outcome.value}
                     for lk in facts.failed_lookups()],
         **footprint_report(result),
+    }
+
+
+def _dmarc_json(result: Assessment) -> JsonDict:
+    dmarc = result.dmarc
+    return {
+        "status": dmarc.status.value,
+        "policy": dmarc.policy.value if dmarc.policy else None,
+        "record": dmarc.record,
+        "reason": dmarc.reason,
+        "pct": dmarc.pct,
+        "sp": dmarc.sp.value if dmarc.sp else None,
+        "rua": list(dmarc.rua),
+        "ruf": list(dmarc.ruf),
+        "vendors": list(dmarc.vendors),
+        "partial_enforcement": dmarc.partial_enforcement,
     }

@@ -27,6 +27,7 @@ class ScoreInput:
     spf_includes: int = 0
     hard_fail: str | None = None
     provider_unknown_reason: str | None = None  # set when the MX lookup failed
+    provider_note: str | None = None  # said after the provider line (e.g. Exchange hybrid); no points
     cosell: bool = False
     spf_reason: str = ""
     dkim_reason: str = ""
@@ -116,6 +117,8 @@ def score_lead(inp: ScoreInput, rules: ScoringRules) -> Score:
     items: list[BreakdownItem] = [BreakdownItem("base", "base", rules.base, "Base score")]
     provider_points = rules.provider_points[inp.provider]
     reason = inp.provider_unknown_reason or f"Mail provider {inp.provider}"
+    if inp.provider_note:
+        reason = f"{reason} — {inp.provider_note}"
     items.append(BreakdownItem("provider", inp.provider, provider_points, reason))
 
     signals, risks = _signal_and_risk_keys(inp, rules)

@@ -28,7 +28,7 @@ class SpfStatus(StrEnum):
     VALID = "valid"
     INVALID = "invalid"  # present but broken: syntax, several records, too many lookups, missing include
     MISSING = "missing"
-    UNKNOWN = "unknown"  # the TXT lookup failed
+    UNKNOWN = "unknown"  # the TXT lookup, or a lookup inside the include tree, failed (temperror)
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,7 +132,11 @@ def spf_records(lookup: Lookup) -> list[str]:
 
 
 def find_spf(txt: Lookup, expansion: SpfExpansion | None = None) -> SpfResult:
-    """Judge the apex SPF from its TXT lookup and, when given, the include expansion made by the scan."""
+    """Judge the apex SPF from its TXT lookup and, when given, the include expansion made by the scan.
+
+    Errors seen in the part of the tree that was read make SPF INVALID; otherwise a failed include lookup
+    makes it UNKNOWN (neither point nor penalty): only a tree read whole is VALID.
+    """
     if txt.failed:
         return SpfResult(SpfStatus.UNKNOWN, None, f"SPF unknown: TXT lookup {txt.outcome.value}")
     found = spf_records(txt)
@@ -154,4 +158,11 @@ def find_spf(txt: Lookup, expansion: SpfExpansion | None = None) -> SpfResult:
         if expansion.void_lookups > MAX_VOID_LOOKUPS:
             reason = f"SPF has {expansion.void_lookups} void lookups (limit {MAX_VOID_LOOKUPS})"
             return SpfResult(SpfStatus.INVALID, record, reason)
+        if expansion.failed:
+            # RFC 7208 temperror: a part of the tree could not be read, so "valid" cannot be claimed
+            # (the unread part may hold an error or push the lookup count over the limit).
+            first = expansion.failed[0]
+            more = f" and {len(expansion.failed) - 1} more" if len(expansion.failed) > 1 else ""
+            reason = f"SPF unknown: lookup of include {first.name} {first.outcome.value}{more} (temperror)"
+            return SpfResult(SpfStatus.UNKNOWN, record, reason)
     return SpfResult(SpfStatus.VALID, record, "SPF record present and valid")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 
+from leadhunter.domain.dkim import DEFAULT_SELECTORS
 from leadhunter.domain.facts import TENANT_SKIPPED, DkimProbe, DomainFacts, SpfExpansion, TenantFacts
 from leadhunter.domain.lookups import is_null_mx, parse_mx
 from leadhunter.domain.spf import parse_spf, spf_records
@@ -20,7 +21,7 @@ from leadhunter.scanners.ipdb import IpDatabase
 from leadhunter.scanners.spf_expand import expand_spf
 from leadhunter.scanners.tenant import TenantDiscovery
 
-DEFAULT_DKIM_SELECTORS = ("selector1", "selector2", "google", "default", "k1", "s1", "s2")
+DEFAULT_DKIM_SELECTORS = DEFAULT_SELECTORS  # kept under this name for callers of the scanner
 MAX_MX_HOSTS = 5  # address lookups for at most this many MX hosts, lowest preference first
 
 

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from leadhunter.db import companies_repo, referrals_repo
 from leadhunter.db.models import Company, Scan, ScanJob, ScanJobItem, utcnow
 from leadhunter.domain.changes import auto_tags, detect_changes, verdict_of
+from leadhunter.domain.report import has_verdict
 from leadhunter.services.scanning import Scanner, ScanOptions
 
 DEFAULT_CHUNK = 200  # domains per task: big enough to keep DNS busy, small enough to retry cheaply
@@ -182,9 +183,10 @@ def store_report(session: Session, company: Company, report: dict[str, Any], job
 
 
 def inconclusive(report: dict[str, Any], *, had_verdict: bool) -> bool:
-    """True when the report cannot replace the current verdict: the scan failed, or the MX lookup got no
-    answer (timeout, SERVFAIL, ...) and there is an earlier verdict to keep."""
-    if report["status"] == "failed":
+    """True when the report cannot replace the current verdict: the scan failed (other than finding that
+    the domain does not exist, which is an answer), or the MX lookup got no answer (timeout, SERVFAIL,
+    ...) and there is an earlier verdict to keep."""
+    if not has_verdict(report):
         return True
     mx_failed = any(lk.get("type") == "MX" and lk.get("name") == report.get("domain")
                     for lk in report.get("lookups") or [])

@@ -111,6 +111,8 @@ const MESSAGES = {
   f_segment: ["Segment", "Segment"],
   f_heat: ["Heat", "Sıcaklık"],
   f_status: ["Scan status", "Tarama durumu"],
+  dmarc_pct: ["only pct={pct}: not a full policy", "yalnızca pct={pct}: politika tam uygulanmıyor"],
+  dmarc_vendors: ["reports to {list}", "raporlar {list} hizmetine gidiyor"],
   f_mx: ["MX", "MX"],
   f_spf: ["SPF", "SPF"],
   f_dmarc: ["DMARC", "DMARC"],
@@ -192,8 +194,14 @@ const DATA_TR = {
   "Hosting mail with neither SPF nor DKIM": "SPF ve DKIM olmadan barındırma e-postası",
   "SPF has more than 3 includes": "SPF kaydında 3'ten fazla include var",
   "Partner Center co-sell referral": "Partner Center ortak satış yönlendirmesi",
+  "the domain does not exist": "alan adı mevcut değil",
+  "The domain does not exist (NXDOMAIN): a typo in the list, or a lapsed registration":
+    "Alan adı mevcut değil (NXDOMAIN): listede yazım hatası ya da süresi dolmuş kayıt",
 };
 const DATA_TR_PATTERNS = [
+  [/^Mail provider (\S+) — Exchange hybrid: .+$/, "E-posta sağlayıcısı $1 — Exchange hibrit: önce kendi sunucusu, arkasında Exchange Online (Local ikincil sağlayıcı olarak tutuldu)"],
+  [/^DMARC p=(\w+) at pct=(\d+) only: .+$/, "DMARC p=$1 yalnızca pct=$2 ile: tam $1 değil, kalan başarısız e-postalara daha hafif politika uygulanır"],
+  [/^SPF unknown: lookup of include (\S+) (\w+)(.*) \(temperror\)$/, "SPF bilinmiyor: include $1 sorgusu $2$3 (geçici hata)"],
   [/^Mail provider (.+)$/, "E-posta sağlayıcısı $1"],
   [/^DKIM key published \(selector (.+)\)$/, "DKIM anahtarı yayınlanmış (seçici $1)"],
   [/^(\w+) unknown: lookup (.+)$/, "$1 bilinmiyor: sorgu sonucu $2"],

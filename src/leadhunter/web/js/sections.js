@@ -38,6 +38,23 @@ export function ruleText(detail, t) {
   return `${t("segment_rule", { rule: rule.rule, segment: t(`segment_${rule.segment}`, {}, rule.segment) })} — ${when}`;
 }
 
+/** The scan status, with the reason when the scan failed (e.g. "failed — the domain does not exist"). */
+function statusText(detail, dataText) {
+  const report = detail.report || {};
+  if (!detail.scan_status) return null;
+  const why = detail.scan_status === "failed" && report.status === "failed" ? report.message : null;
+  return why ? `${detail.scan_status} — ${dataText(why)}` : detail.scan_status;
+}
+
+/** DMARC in one line: status, policy, pct below 100, sp, report vendors. */
+function dmarcText(d, t) {
+  const parts = [d.status + (d.policy ? ` (p=${d.policy})` : "")];
+  if (d.pct !== undefined && d.pct !== null && d.pct < 100 && d.policy && d.policy !== "none") parts.push(t("dmarc_pct", { pct: d.pct }));
+  if (d.sp) parts.push(`sp=${d.sp}`);
+  if (d.vendors?.length) parts.push(t("dmarc_vendors", { list: d.vendors.join(", ") }));
+  return parts.join(" · ");
+}
+
 function summary(detail, { t, dataText }) {
   const report = detail.report || {};
   const heat = [report.technical_heat, report.commercial_heat].filter(Boolean).map(dataText).join(" / ");
@@ -53,7 +70,7 @@ function summary(detail, { t, dataText }) {
       field(t("f_action"), dataText(detail.action) || "–"),
       field(t("f_priority"), detail.priority ? t("f_priority_value", { priority: detail.priority }) : "–"),
       heat ? field(t("f_heat"), heat) : null,
-      field(t("f_status"), detail.scan_status || t("not_scanned"))),
+      field(t("f_status"), statusText(detail, dataText))),
     el("p", { class: "rule", dataset: { testid: "segment-rule" }, text: ruleText(detail, t) || "" }));
 }
 
@@ -78,7 +95,7 @@ function evidence(detail, { t }) {
   const r = detail.report;
   if (!r) return el("p", { class: "muted", text: t("no_scan_yet") });
   const none = t("f_none");
-  const mx = (r.mx || []).map((m) => el("li", { class: "mono", text: `${m.preference} ${m.host}` }));
+  const mx = (r.mx || []).map((m) => el("li", { class: "mono", text: `${m.preference} ${m.host}${m.cnames?.length ? ` → ${m.cnames.join(" → ")}` : ""}` }));
   const tenant = r.tenant || {};
   const tenantText = tenant.status === "found"
     ? [tenant.tenant_id, tenant.namespace, tenant.brand, tenant.region].filter(Boolean).join(" · ")
@@ -88,7 +105,7 @@ function evidence(detail, { t }) {
     el("dl", { class: "facts facts-wide" },
       field(t("f_mx"), mx.length ? el("ul", { class: "plain" }, mx) : none),
       field(t("f_spf"), r.spf ? `${r.spf.status}${r.spf.record ? " — " : ""}` : none, r.spf?.record ? el("code", { text: r.spf.record }) : null),
-      field(t("f_dmarc"), r.dmarc ? `${r.dmarc.status}${r.dmarc.policy ? ` (p=${r.dmarc.policy})` : ""}` : none,
+      field(t("f_dmarc"), r.dmarc ? dmarcText(r.dmarc, t) : none,
         r.dmarc?.record ? el("code", { class: "block", text: r.dmarc.record }) : null),
       field(t("f_dkim"), r.dkim ? `${r.dkim.status}${r.dkim.selectors?.length ? ` — ${r.dkim.selectors.join(", ")}` : ""}` : none),
       field(t("f_tenant"), tenantText),
