@@ -10,7 +10,8 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from conftest import LiveApi, settings_for, start_api
+from api_support import LiveApi, settings_for, start_api
+
 from leadhunter.runtime import session_factory
 from leadhunter.services.api_keys import create_key
 

@@ -14,9 +14,9 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 from api_helpers import seed_scanned
+from api_support import LiveApi
 from sqlalchemy import func, select
 
-from conftest import LiveApi
 from leadhunter.db.models import Company, Import, RawLead
 from leadhunter.runtime import session_factory
 from leadhunter.services.api_keys import create_key

@@ -8,10 +8,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from api_support import LiveApi
 from edge_helpers import raw_request, sqlite_api
 from sqlalchemy import func, select
 
-from conftest import LiveApi
 from leadhunter.api.host_guard import allowed_hosts
 from leadhunter.config import Settings
 from leadhunter.db.models import Company, ScanJob

@@ -8,10 +8,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from api_support import LiveApi
 from edge_helpers import chunked, new_key, raw_request, sqlite_api
 from sqlalchemy import func, select
 
-from conftest import LiveApi
 from leadhunter.api.key_gate import RateLimiter
 from leadhunter.db.models import Company, Import
 from leadhunter.runtime import session_factory

@@ -8,9 +8,9 @@ import time
 from collections.abc import Callable, Iterator
 
 import pytest
+from api_support import LiveApi, start_api
 from sqlalchemy import func, select
 
-from conftest import LiveApi, start_api
 from leadhunter.config import Settings
 from leadhunter.db.models import Company
 from leadhunter.runtime import session_factory

@@ -7,8 +7,8 @@ import io
 
 import pytest
 from api_helpers import report_for, seed_scanned
+from api_support import LiveApi
 
-from conftest import LiveApi
 from leadhunter.db import companies_repo
 from leadhunter.db.models import utcnow
 from leadhunter.runtime import session_factory

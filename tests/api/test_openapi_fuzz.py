@@ -34,6 +34,7 @@ import pytest
 import requests
 import schemathesis
 from api_helpers import report_for, seed_scanned
+from api_support import BACKENDS, LiveApi, settings_for, start_api
 from hypothesis import HealthCheck, settings
 from schemathesis import Case
 from schemathesis.checks import not_a_server_error
@@ -44,7 +45,6 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from conftest import BACKENDS, LiveApi, settings_for, start_api
 from leadhunter.db import companies_repo
 from leadhunter.db.models import utcnow
 from leadhunter.runtime import session_factory

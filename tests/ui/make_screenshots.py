@@ -17,8 +17,7 @@ sys.path[:0] = [str(HERE), str(HERE.parent)]
 
 from playwright.sync_api import sync_playwright  # noqa: E402
 from ui_seed import COMPANIES, realistic_rows, seed_companies  # noqa: E402
-
-from conftest import CHROMIUM, CHROMIUM_ARGS, LAPTOP, make_settings, serve  # noqa: E402
+from ui_support import CHROMIUM, CHROMIUM_ARGS, LAPTOP, make_settings, serve  # noqa: E402
 
 
 def main() -> None:

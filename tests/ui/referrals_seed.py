@@ -17,8 +17,8 @@ from typing import Any
 
 import httpx
 from sqlalchemy.orm import Session, sessionmaker
+from ui_support import HOSTILE, UiServer, Worker
 
-from conftest import HOSTILE, UiServer, Worker
 from leadhunter.api.app import create_app
 from leadhunter.config import Settings
 from leadhunter.db import referral_runs_repo as runs

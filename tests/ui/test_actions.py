@@ -9,8 +9,8 @@ from pathlib import Path
 from playwright.sync_api import Page, expect
 from ui_helpers import Held, by_testid, column, modal, open_app, render_seq, wait_render_after
 from ui_seed import complete_chunk
+from ui_support import UiServer
 
-from conftest import UiServer
 from leadhunter.domain.normalize import normalize_domain
 
 ORNEK = normalize_domain("örnek-gıda.com.tr").domain

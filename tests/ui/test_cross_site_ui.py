@@ -13,8 +13,8 @@ import pytest
 from playwright.sync_api import Page, Playwright, Response
 from sqlalchemy import func, select
 from ui_helpers import open_app
+from ui_support import CHROMIUM, CHROMIUM_ARGS, UiServer
 
-from conftest import CHROMIUM, CHROMIUM_ARGS, UiServer
 from leadhunter.db.models import Company, Import, ScanJob
 
 ATTACK_PAGE = """<!doctype html><html><body>

@@ -28,8 +28,7 @@ from ui_helpers import (
     wait_query,
     wait_render_after,
 )
-
-from conftest import LAPTOP, UiServer
+from ui_support import LAPTOP, UiServer
 
 
 def cell(page: Page, domain: str, col: str = "d365") -> str:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from playwright.sync_api import Page, expect
 from ui_helpers import open_app
+from ui_support import UiServer
 
-from conftest import UiServer
 from leadhunter.db import companies_repo
 from leadhunter.db.models import utcnow
 from leadhunter.domain.assessment import assess

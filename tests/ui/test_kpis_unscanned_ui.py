@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from playwright.sync_api import Page, expect
 from ui_helpers import open_app
-
-from conftest import UiServer
+from ui_support import UiServer
 
 
 def test_the_total_counts_unscanned_leads_without_a_tile_of_their_own(page: Page, empty_server: UiServer) -> None:

@@ -10,8 +10,8 @@ import pytest
 from playwright.sync_api import Page, expect
 from ui_helpers import by_testid, column, domains, modal, open_app, wait_settled
 from ui_seed import seed_companies
+from ui_support import HOSTILE, PHONE, UiServer, make_settings, serve
 
-from conftest import HOSTILE, PHONE, UiServer, make_settings, serve
 from leadhunter.domain.normalize import normalize_domain
 from leadhunter.services.api_keys import create_key
 

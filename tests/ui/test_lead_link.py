@@ -6,8 +6,7 @@ from __future__ import annotations
 
 from playwright.sync_api import Page, expect
 from ui_helpers import modal, open_app, wait_settled
-
-from conftest import UiServer
+from ui_support import UiServer
 
 DOMAIN = "kapadokya-turizm.com"
 

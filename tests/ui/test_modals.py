@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from playwright.sync_api import Page, expect
 from ui_helpers import Held, active_testid, by_testid, modal, open_app
-
-from conftest import PHONE, UiServer
+from ui_support import PHONE, UiServer
 
 ROW = '[data-testid="lead-row"][data-domain="{}"]'
 

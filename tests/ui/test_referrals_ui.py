@@ -26,8 +26,8 @@ from referrals_seed import (
 )
 from ui_helpers import Held, by_testid, column, domains, open_app, wait_query
 from ui_seed import seed_companies
+from ui_support import UiServer, make_settings
 
-from conftest import UiServer, make_settings
 from fakes.partner_center_server import PartnerCenterServer
 from leadhunter.integrations.common.tokens import StaticTokenProvider
 from leadhunter.integrations.partner_center.client import PartnerCenterClient

@@ -11,8 +11,7 @@ import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 from referrals_seed import SUE, TENANT, ingest, many, payload, sample_referrals
 from ui_helpers import by_testid, modal, open_app
-
-from conftest import HOSTILE, UiServer
+from ui_support import HOSTILE, UiServer
 
 
 @pytest.fixture

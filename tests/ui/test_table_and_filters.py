@@ -24,8 +24,8 @@ from ui_helpers import (
     wait_settled,
 )
 from ui_seed import bulk_rows, seed_companies
+from ui_support import LAPTOP, UiServer
 
-from conftest import LAPTOP, UiServer
 from leadhunter.domain.normalize import normalize_domain
 
 TABLE = '[data-testid="leads-table"]'

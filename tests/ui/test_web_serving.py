@@ -8,8 +8,8 @@ import re
 
 import pytest
 from ui_seed import seed_companies
+from ui_support import UiServer
 
-from conftest import UiServer
 from leadhunter.api.routers.web import WEB_ROOT
 
 JS_FILES = sorted(p.relative_to(WEB_ROOT).as_posix() for p in (WEB_ROOT / "js").glob("*.js"))
