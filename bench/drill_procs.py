@@ -15,6 +15,7 @@ import random
 import signal
 import subprocess
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -137,8 +138,9 @@ class Shape:
         """The pid of the worker currently consuming (None when none runs)."""
         raise NotImplementedError
 
-    def restart_broker(self, down_seconds: float) -> dict[str, object]:
-        """Restart the broker; facts about it for the results."""
+    def restart_broker(self, down_seconds: float, api_back: Callable[[], None]) -> dict[str, object]:
+        """Restart the broker (``api_back`` is called once the API answers again, if it was stopped); facts about
+        it for the results."""
         raise NotImplementedError
 
     def stop(self) -> None:
@@ -193,9 +195,11 @@ class EmbeddedShape(Shape):
                 return pid
         return None
 
-    def _start_serve(self) -> None:
+    def _start_serve(self, api_back: Callable[[], None] | None = None) -> None:
         self.serve.start()
         wait_http_ready(self.base_url, self.serve.proc)
+        if api_back is not None:
+            api_back()
         t0 = time.monotonic()
         log = self.serve.log
         # the worker child logs "ready." into the same file; count the lines so a restart waits for a new one
@@ -231,7 +235,7 @@ class EmbeddedShape(Shape):
         return {"killed_pid": pid, "replacement_pid": replacement.procs[0].pid, "restarted_by": "drill",
                 "waited_for_serve_s": 10, "replacement_ready_s": round(ready_s, 2)}
 
-    def restart_broker(self, down_seconds: float) -> dict[str, object]:
+    def restart_broker(self, down_seconds: float, api_back: Callable[[], None]) -> dict[str, object]:
         t0 = time.monotonic()
         for workers in self.workers:
             workers.stop()
@@ -239,10 +243,16 @@ class EmbeddedShape(Shape):
         stopped = time.monotonic()
         time.sleep(down_seconds)
         self.serve_restarts += 1
-        self._start_serve()
+        back: list[float] = []
+
+        def answering() -> None:
+            back.append(time.monotonic())
+            api_back()
+
+        self._start_serve(answering)
         return {"how": "hunter serve (API, worker, beat) and replacement workers stopped with SIGTERM, "
                        "serve started again", "stop_s": round(stopped - t0, 2),
-                "api_down_s": round(time.monotonic() - stopped, 2)}
+                "api_down_s": round(back[0] - stopped, 2), "worker_back_s": round(time.monotonic() - stopped, 2)}
 
     def stop(self) -> None:
         for workers in self.workers:
@@ -288,7 +298,7 @@ class DistributedShape(Shape):
     def worker_pid(self) -> int | None:
         return self._live_replacement()
 
-    def restart_broker(self, down_seconds: float) -> dict[str, object]:
+    def restart_broker(self, down_seconds: float, api_back: Callable[[], None]) -> dict[str, object]:
         t0 = time.monotonic()
         self.redis.stop()
         stopped = time.monotonic()

@@ -4,7 +4,7 @@ the broker restarted once; nothing may be lost, duplicated or answered outside t
 Usage::
 
     .venv/bin/python bench/fault_drill.py [--minutes 10] [--shape embedded --shape distributed]
-                                          [--import-rows 2000] [--seed-rows 1000] [--output PATH] [--keep]
+                                          [--import-rows 5000] [--seed-rows 1000] [--output PATH] [--keep]
 
 Not a timed test: it checks behaviour under faults and records the lead list's latency while they happen.
 Everything runs on loopback: the company domains are generated zones served by NSD (``dns_rig.py``, the
@@ -21,8 +21,10 @@ listing leads with the HTTP benchmark's filters/sorts/searches (latency of every
 list poll every 3 s; two more CSV imports and a ``POST /api/leads/rescan`` of the seeded leads on the
 timeline below. Faults, at fractions of the load's duration::
 
-    0.10 import A      0.15 kill -9 worker #1     0.35 rescan     0.50 kill -9 worker #2
-    0.60 import B      0.75 broker restart (down --down-seconds)
+    0.10 import A    0.12 kill -9 worker #1 (import A's job scanning)    0.45 rescan    0.47 kill -9 worker #2
+    0.62 import B    0.65 broker restart (down --down-seconds, import B's job scanning)
+
+Each fault records how many jobs and items were in progress when it struck.
 
 After the load the drill waits (``--drain-seconds``) for every scan job to finish, then checks from the
 database (``drill_checks.py``): every 2xx-answered lead stored exactly once, every imported row stored once
@@ -48,9 +50,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import Engine
+
 from bench_support import fresh_database
 from dns_rig import DnsRig, generate_rig
-from drill_checks import check_leads, check_scans, engine_for, wait_drained
+from drill_checks import check_leads, check_scans, engine_for, unfinished_jobs, wait_drained
 from drill_load import Load, Recorder, latency_summary
 from drill_procs import DistributedShape, EmbeddedShape, Shape
 
@@ -89,8 +93,9 @@ def split_domains(rig: DnsRig, seed_rows: int, import_rows: int) -> dict[str, li
             "posts": pairs[b + import_rows:]}
 
 
-def run_timeline(shape: Shape, load: Load, rec: Recorder, seconds: float, domains: dict[str, list[tuple[str, str]]],
-                 down_seconds: float) -> tuple[list[dict[str, Any]], list[threading.Thread]]:
+def run_timeline(shape: Shape, load: Load, rec: Recorder, engine: Engine, seconds: float,
+                 domains: dict[str, list[tuple[str, str]]], down_seconds: float) \
+        -> tuple[list[dict[str, Any]], list[threading.Thread]]:
     """The one-shot actions and faults at their times; returns the faults done and the action threads."""
     seeded = [d for _, d in domains["seed"]]
 
@@ -102,21 +107,24 @@ def run_timeline(shape: Shape, load: Load, rec: Recorder, seconds: float, domain
             return {}
         return start
 
+    def api_back() -> None:
+        rec.api_down = False
+
     def broker() -> dict[str, Any]:
         rec.api_down = shape.name == "embedded"  # serve itself restarts there: refused connections expected
         try:
-            return shape.restart_broker(down_seconds)
+            return shape.restart_broker(down_seconds, api_back)
         finally:
             rec.api_down = False
 
     threads: list[threading.Thread] = []
     timeline: list[tuple[float, str, Callable[[], dict[str, Any]]]] = [
         (0.10, "import A", later(lambda: load.import_csv(domains["import A"], "A"))),
-        (0.15, "kill -9 worker #1", shape.kill_worker),
-        (0.35, "rescan", later(lambda: load.rescan(seeded))),
-        (0.50, "kill -9 worker #2", shape.kill_worker),
-        (0.60, "import B", later(lambda: load.import_csv(domains["import B"], "B"))),
-        (0.75, "broker restart", broker),
+        (0.12, "kill -9 worker #1", shape.kill_worker),  # while import A's job is scanning
+        (0.45, "rescan", later(lambda: load.rescan(seeded))),
+        (0.47, "kill -9 worker #2", shape.kill_worker),  # while the rescan is
+        (0.62, "import B", later(lambda: load.import_csv(domains["import B"], "B"))),
+        (0.65, "broker restart", broker),  # while import B's is
     ]
     faults: list[dict[str, Any]] = []
     for fraction, name, action in timeline:
@@ -124,6 +132,10 @@ def run_timeline(shape: Shape, load: Load, rec: Recorder, seconds: float, domain
         if delay > 0:
             time.sleep(delay)
         entry: dict[str, Any] = {"what": name, "t_s": rec.now()}
+        if name.startswith(("kill", "broker")):  # did the fault hit work in progress?
+            active = unfinished_jobs(engine)
+            entry["jobs_active"] = len(active)
+            entry["items_pending"] = sum(job["pending_items"] for job in active)
         try:
             entry.update(action())
         except (RuntimeError, OSError) as exc:
@@ -175,7 +187,7 @@ def run_shape(name: str, rig: DnsRig, work: Path, args: argparse.Namespace,
         sampler = LoadSampler()
         rec.t0 = time.monotonic()
         load.start(seconds)
-        faults, threads = run_timeline(shape, load, rec, seconds, domains, args.down_seconds)
+        faults, threads = run_timeline(shape, load, rec, engine, seconds, domains, args.down_seconds)
         time.sleep(max(0.0, rec.t0 + seconds - time.monotonic()))
         load.stop()
         for thread in threads:
@@ -207,7 +219,8 @@ def summarize(rec: Recorder, faults: list[dict[str, Any]]) -> dict[str, Any]:
         "refused_while_api_down": dict(rec.refused_while_down),
         "list_latency": latency_summary(rec.list_ms),
         "posts": {"accepted": len(rec.accepted), "given_up": len(rec.unanswered_posts),
-                  "accepted_not_queued": sum(1 for v in rec.accepted.values() if v.get("queued") is False)},
+                  "accepted_not_queued": sum(1 for v in rec.accepted.values() if v.get("queued") is False),
+                  "not_queued_job_ids": sorted(v["job_id"] for v in rec.accepted.values() if v.get("queued") is False)},
         "imports": [{k: v for k, v in i.items() if k != "domains"} for i in rec.imports],
         "rescans": rec.rescans, "exports": {"count": len(rec.exports), "last": rec.exports[-1:]},
         "faults": faults,
@@ -248,8 +261,9 @@ def print_table(result: dict[str, Any]) -> None:
         print(f"  posts accepted {r.get('posts', {}).get('accepted')}, lost {leads.get('lost')}, duplicated "
               f"{leads.get('duplicated')}; imports {imports}")
         drain = r.get("drain", {})
-        print(f"  queue drained {drain.get('drained')} after {drain.get('waited_s')} s "
-              f"(unfinished jobs {drain.get('unfinished_count')}); scans twice in a job "
+        print(f"  queue drained {drain.get('drained')} after {drain.get('waited_s')} s (unfinished jobs "
+              f"{drain.get('unfinished_count')}; posts answered \"queued\": false: "
+              f"{r.get('posts', {}).get('not_queued_job_ids')}); scans twice in a job "
               f"{r.get('scans', {}).get('companies_scanned_twice_in_a_job')}")
         print(f"  faults {[(f['what'], f['t_s'], f.get('failed', 'ok')) for f in r.get('faults', [])]}")
         print(f"  load average {r.get('load_average')}; checks failed: "
@@ -262,10 +276,12 @@ def main() -> int:
     parser.add_argument("--minutes", type=float, default=10.0, help="load duration per shape (default 10)")
     parser.add_argument("--shape", action="append", choices=SHAPES, help="repeatable (default: both)")
     parser.add_argument("--seed-rows", type=int, default=1000, help="leads imported (and scanned) before the load")
-    parser.add_argument("--import-rows", type=int, default=2000, help="rows of each of the two imports")
+    parser.add_argument("--import-rows", type=int, default=5000, help="rows of each of the two imports")
     parser.add_argument("--list-clients", type=int, default=2)
     parser.add_argument("--down-seconds", type=float, default=5.0, help="how long the broker stays down")
-    parser.add_argument("--drain-seconds", type=float, default=300.0, help="wait for the queue at most this long")
+    # 12 min: a job whose chunks the broker never got (the API answered "queued": false while it was down) waits
+    # for beat's sweeper, which re-sends chunks stalled for 10 min and runs every minute
+    parser.add_argument("--drain-seconds", type=float, default=720.0, help="wait for the queue at most this long")
     parser.add_argument("--seed", type=int, default=20240601, help="zone generator seed")
     parser.add_argument("--keep", action="store_true", help="keep the work directory (zones, logs, SQLite files)")
     parser.add_argument("--output", type=Path, default=BENCH / "results" / "fault-drill.json")
