@@ -34,15 +34,28 @@ def unfinished_jobs(engine: Engine) -> list[dict[str, Any]]:
     return out
 
 
+STUCK_AFTER = 120.0  # seconds an unfinished job may show no pending item before it counts as stuck
+
+
 def wait_drained(engine: Engine, timeout: float) -> dict[str, Any]:
-    """Poll every second until no job is queued or running, ``timeout`` seconds at most."""
+    """Poll every second until no job is queued or running, ``timeout`` seconds at most.
+
+    Stops early when every unfinished job has had no pending item for :data:`STUCK_AFTER` seconds: nothing is
+    left to scan, so the job row itself is stuck (its status is set right after its last chunk is stored) and
+    no wait will finish it; those jobs are listed as ``stuck``."""
     t0 = time.monotonic()
     left = unfinished_jobs(engine)
+    idle_since: dict[int, float] = {}
     while left and time.monotonic() - t0 < timeout:
+        now = time.monotonic()
+        idle_since = {job["job_id"]: idle_since.get(job["job_id"], now) for job in left if not job["pending_items"]}
+        if len(idle_since) == len(left) and all(now - t >= STUCK_AFTER for t in idle_since.values()):
+            break
         time.sleep(1.0)
         left = unfinished_jobs(engine)
+    stuck = [job["job_id"] for job in left if not job["pending_items"]]
     return {"drained": not left, "waited_s": round(time.monotonic() - t0, 1), "unfinished": left[:20],
-            "unfinished_count": len(left)}
+            "unfinished_count": len(left), "stuck_without_pending_items": stuck}
 
 
 def _batches(values: list[str]) -> Iterable[list[str]]:
