@@ -24,7 +24,8 @@ timeline below. Faults, at fractions of the load's duration::
     0.10 import A    0.12 kill -9 worker #1 (import A's job scanning)    0.45 rescan    0.47 kill -9 worker #2
     0.62 import B    0.65 broker restart (down --down-seconds, import B's job scanning)
 
-Each fault records how many jobs and items were in progress when it struck.
+A fault waits (60 s at most) for the import or rescan before it to be answered, so that it strikes that job;
+each records how many jobs and items were in progress when it struck.
 
 After the load the drill waits (``--drain-seconds``) for every scan job to finish, then checks from the
 database (``drill_checks.py``): every 2xx-answered lead stored exactly once, every imported row stored once
@@ -131,6 +132,9 @@ def run_timeline(shape: Shape, load: Load, rec: Recorder, engine: Engine, second
         delay = rec.t0 + fraction * seconds - time.monotonic()
         if delay > 0:
             time.sleep(delay)
+        if name.startswith(("kill", "broker")):
+            for thread in threads:  # the import or rescan before it has its job (60 s at most): strike that job
+                thread.join(timeout=60)
         entry: dict[str, Any] = {"what": name, "t_s": rec.now()}
         if name.startswith(("kill", "broker")):  # did the fault hit work in progress?
             active = unfinished_jobs(engine)
