@@ -12,6 +12,7 @@ import re
 import signal
 import statistics
 import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,10 @@ from typing import Any
 from proc_monitor import cpu_seconds
 
 ROOT = Path(__file__).resolve().parent.parent
-HUNTER = ROOT / ".venv" / "bin" / "hunter"
+# the running interpreter's ``hunter`` (``.venv/bin/hunter`` when run as ``.venv/bin/python bench/...``; also from a
+# git worktree without its own .venv)
+_SIBLING = Path(sys.executable).with_name("hunter")
+HUNTER = _SIBLING if _SIBLING.exists() else ROOT / ".venv" / "bin" / "hunter"
 # Celery's own line for a finished task: "Task hunter.scan_chunk[<id>] succeeded in 1.234s: 200"
 _SUCCEEDED = re.compile(r"Task hunter\.scan_chunk\[[^\]]+\] succeeded in ([0-9.]+)s: (\d+)")
 _RETRY = re.compile(r"Task hunter\.scan_chunk\[[^\]]+\] retry")
