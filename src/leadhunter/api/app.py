@@ -48,7 +48,7 @@ def create_app(settings: Settings | None = None, *, dispatch: Dispatch | None = 
     app = FastAPI(title="Hunter", version="0.1.0",
                   description="Lead intelligence: domains in, scored and explained leads out.")
     app.state.settings = settings
-    app.state.session_factory = session_factory(settings.database())
+    app.state.session_factory = session_factory(settings.database(), lock_wait_seconds=settings.db_lock_wait_seconds)
     app.state.dispatch = dispatch or _default_dispatch
     app.state.broker_probe = broker_probe or broker_probe_for(settings.broker())
     app.state.rate_limiter = RateLimiter()
