@@ -52,9 +52,10 @@ def _sessions(url: str) -> Iterator[sessionmaker[Session]]:
 
 
 def _import(sessions: sessionmaker[Session], text: str, chunk_size: int = 2) -> tuple[Import, list[int]]:
-    with sessions.begin() as session:
+    with sessions() as session:  # import_file commits its batches; the caller commits the last step
         record, result = import_file(session, io.BytesIO(text.encode()), "list.csv", max_bytes=20 * 2**20,
                                      requested_by="test", chunk_size=chunk_size)
+        session.commit()
     return record, result.chunks
 
 

@@ -60,9 +60,10 @@ def import_command(
     upgrade(settings.database())
     factory = session_factory(settings.database())
     try:
-        with factory.begin() as session, file.open("rb") as stream:
+        with factory() as session, file.open("rb") as stream:  # import_file commits batch by batch
             record, result = import_file(session, stream, file.name, max_bytes=settings.max_upload_mb * 2**20,
                                          requested_by="cli", chunk_size=settings.scan_chunk_size)
+            session.commit()
             summary = (record.id, record.rows, record.accepted, record.duplicates, list(record.errors))
     except ImportFileError as exc:
         typer.echo(f"refused: {exc}", err=True)

@@ -21,6 +21,7 @@ import time
 from typing import Any
 
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
 
 DEFAULT_LOCK_WAIT_SECONDS = 15.0
 """How long (seconds) a SQLite write waits for the write lock before giving up."""
@@ -31,6 +32,7 @@ _JITTER_S = 0.05  # and a random sleep up to this long between attempts
 # PostgreSQL SQLSTATEs that mean "busy, retry": lock_not_available (lock_timeout, NOWAIT),
 # serialization_failure, deadlock_detected.
 PG_BUSY_STATES = frozenset({"55P03", "40001", "40P01"})
+_HANDLER_KEY = "leadhunter.immediate_writes"
 _SQLITE_BUSY = ("database is locked", "database table is locked", "database is busy")
 
 
@@ -44,8 +46,9 @@ class ImmediateWrites:
         self.pragmas = ("PRAGMA journal_mode=WAL", "PRAGMA foreign_keys=ON", f"PRAGMA busy_timeout={busy_timeout_ms}",
                         "PRAGMA synchronous=NORMAL")
 
-    def on_connect(self, dbapi_connection: Any, _record: Any) -> None:
+    def on_connect(self, dbapi_connection: Any, record: Any) -> None:
         """Apply the pragmas and turn the driver's own (deferred) transactions off."""
+        record.info[_HANDLER_KEY] = self  # for begin_write
         dbapi_connection.isolation_level = None  # the driver then never BEGINs; before_cursor_execute does
         cursor = dbapi_connection.cursor()
         try:
@@ -78,6 +81,19 @@ class ImmediateWrites:
                 time.sleep(random.uniform(0, min(_JITTER_S, max(0.0, deadline - time.monotonic()))))  # noqa: S311
             finally:
                 raw.execute(f"PRAGMA busy_timeout={self.busy_timeout_ms}")
+
+
+def begin_write(session: Session) -> None:
+    """Take the write lock now, before the transaction reads what it will write on (SQLite: ``BEGIN
+    IMMEDIATE``, waited for and retried as any write is); reads that follow see no other writer's changes until
+    the commit. Does nothing when a write already started the transaction, or on PostgreSQL, where
+    ``SELECT ... FOR UPDATE`` locks the rows instead."""
+    connection = session.connection()
+    handler = connection.info.get(_HANDLER_KEY)
+    if isinstance(handler, ImmediateWrites):
+        raw = connection.connection.dbapi_connection
+        if raw is not None and not raw.in_transaction:
+            handler.begin_immediate(raw)  # type: ignore[arg-type]  # the pool's DBAPI connection is sqlite3's
 
 
 def _first_word(statement: str) -> str:
