@@ -139,7 +139,7 @@ def import_file(
     return record, result
 
 
-def import_status(record: Import) -> str:
+def import_state(record: Import) -> str:
     """``done``, ``importing``, or ``interrupted`` (still importing, but no batch stored for
     :data:`STALLED_AFTER`: upload the same file again to finish it)."""
     if record.status != "importing":
@@ -156,7 +156,7 @@ def _resume(session: Session, digest: str) -> Import | None:
     candidates = session.scalars(select(Import).where(Import.content_sha256 == digest, Import.status == "importing")
                                  .order_by(Import.id.desc()))
     for record in candidates:
-        if import_status(record) != "interrupted":
+        if import_state(record) != "interrupted":
             continue
         claimed = session.execute(update(Import).where(Import.id == record.id, Import.status == "importing",
                                                        Import.updated_at < utcnow() - STALLED_AFTER)
