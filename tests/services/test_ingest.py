@@ -210,8 +210,8 @@ def test_a_large_list_of_leads_is_stored_in_batches_and_whole(sessions: sessionm
     valid = [t for t in texts if not t.startswith("not")]
     assert result.domains == valid and [i["index"] for i in result.invalid] == list(range(0, len(texts), 7))
     with sessions() as session:
-        raw = session.execute(select(RawLead.payload, Company.domain).outerjoin(Company, Company.id == RawLead.company_id)
-                              .order_by(RawLead.id)).all()
+        raw = session.execute(select(RawLead.payload, Company.domain)
+                              .outerjoin(Company, Company.id == RawLead.company_id).order_by(RawLead.id)).all()
         assert [(p["input"], d) for p, d in raw] == [(t, None if t.startswith("not") else t) for t in texts]
         job = session.get(ScanJob, result.job_id)
         assert job is not None and (job.status, job.total) == ("queued", len(valid))
@@ -221,7 +221,7 @@ def test_a_large_job_is_created_in_batches(sessions: sessionmaker[Session]) -> N
     with sessions() as session:
         ids = list(companies_repo.company_ids(session, [(f"c{i}.com", f"c{i}.com", None) for i in range(250)]).values())
         session.commit()
-        job, chunks = create_scan_job(session, ids, "rescan", chunk_size=100, commit_every=100)
+        _, chunks = create_scan_job(session, ids, "rescan", chunk_size=100, commit_every=100)
         with sessions() as other:  # the items are committed batch by batch, the job not yet queued
             assert other.scalar(select(ScanJob.status)) == "preparing"
             assert other.scalar(select(func.count()).select_from(ScanJobItem)) == 200

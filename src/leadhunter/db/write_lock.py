@@ -109,6 +109,8 @@ def is_lock_error(error: BaseException) -> bool:
     """True for "the database is busy, try again": SQLite's ``database is locked``/``busy``, PostgreSQL's
     lock timeout, serialization failure or deadlock (as raised by the driver, or wrapped by SQLAlchemy)."""
     original = error.orig if isinstance(error, DBAPIError) else error
+    if original is None:
+        return False
     if _sqlite_busy(original):
         return True
     state = getattr(original, "sqlstate", None) or getattr(original, "pgcode", None)

@@ -24,15 +24,15 @@ from __future__ import annotations
 
 import itertools
 import unicodedata
-from collections.abc import Callable, Generator, Iterable, Iterator
+from collections.abc import Generator, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
 from leadhunter.domain.normalize import NormalizedDomain, normalize_domain
 from leadhunter.services.tabular_files import ImportFileError, Lines, Table, nonblank, open_table
 
-__all__ = ["ROLE_NAMES", "ImportFileError", "ImportRow", "ImportSummary", "TabularRows", "check_rows", "import_rows",
-           "read_rows"]
+__all__ = ["ROLE_NAMES", "UNREADABLE", "ImportFileError", "ImportRow", "ImportSummary", "TabularRows", "check_rows",
+           "import_rows", "read_rows"]
 
 # Header names per role, compared after folding (see _fold): lowercase ASCII letters and digits only.
 # Within a role the earlier name wins, so "Company Name" beats a plain "Name" column.
@@ -118,7 +118,7 @@ def read_rows(stream: BinaryIO, filename: str, *, max_bytes: int = 20 * 1024 * 1
         table.close()
         raise
     columns = {role: headers[index] for role, index in roles.items()}
-    return TabularRows(_rows(rows, roles, headers, max_rows, table.close), table, columns)
+    return TabularRows(_rows(rows, roles, headers, max_rows, table), table, columns)
 
 
 def check_rows(stream: BinaryIO, filename: str, *, max_bytes: int = 20 * 1024 * 1024,
@@ -248,14 +248,22 @@ def _header_names(cells: list[str]) -> list[str]:
 
 
 def _rows(lines: Lines, roles: dict[str, int], headers: list[str], max_rows: int,
-          close: Callable[[], None]) -> Generator[ImportRow, None, None]:
+          table: Table) -> Generator[ImportRow, None, None]:
     try:
         for count, (line, cells) in enumerate(lines, start=1):
             if count > max_rows:
                 raise _too_many(max_rows)
+            if line in table.unreadable:  # refused, not guessed: a guess stores mojibake
+                yield ImportRow(line, None, None, None, None, {}, f"line {line}: {UNREADABLE}")
+                continue
             yield _make_row(line, [_clean(cell) for cell in cells], roles, headers)
     finally:
-        close()
+        table.close()
+
+
+UNREADABLE = ("the line is neither UTF-8 nor Turkish Windows (cp1254) text; save the file as "
+              "“CSV UTF-8” and import it again")
+"""Why a CSV row with undecodable bytes is refused."""
 
 
 def _make_row(line: int, values: list[str], roles: dict[str, int], headers: list[str]) -> ImportRow:
