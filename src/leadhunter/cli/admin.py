@@ -54,7 +54,8 @@ def import_command(
     file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="CSV or XLSX lead list")],
     scan: Annotated[bool, typer.Option("--scan/--no-scan", help="Queue the scan job for a worker")] = True,
 ) -> None:
-    """Import a lead list into the database; bad rows are listed with their line number."""
+    """Import a lead list into the database; bad rows are listed with their line number. Rows are committed
+    in batches; if an import is stopped part-way, importing the same file again carries on where it stopped."""
     settings = Settings()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     upgrade(settings.database())
