@@ -20,7 +20,7 @@ import sqlite3
 import time
 from typing import Any
 
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session
 
 DEFAULT_LOCK_WAIT_SECONDS = 15.0
@@ -93,7 +93,10 @@ def begin_write(session: Session) -> None:
     if isinstance(handler, ImmediateWrites):
         raw = connection.connection.dbapi_connection
         if raw is not None and not raw.in_transaction:
-            handler.begin_immediate(raw)  # type: ignore[arg-type]  # the pool's DBAPI connection is sqlite3's
+            try:
+                handler.begin_immediate(raw)  # type: ignore[arg-type]  # the pool's DBAPI connection is sqlite3's
+            except sqlite3.OperationalError as error:  # wrapped as SQLAlchemy wraps a statement's error
+                raise OperationalError("BEGIN IMMEDIATE", None, error) from error
 
 
 def _first_word(statement: str) -> str:
