@@ -120,7 +120,7 @@ def engine_rate(rig: DnsRig, manifest: dict[str, dict[str, str]], settings: Any)
 
 
 def submit(settings: Any, inputs: list[str]) -> dict[str, Any]:
-    """Ingest the inputs as one job (one commit) and send one message per chunk; times in seconds."""
+    """Ingest the inputs as one job (committed in batches) and send one message per chunk; times in seconds."""
     from leadhunter.jobs.celery_app import create_celery
     from leadhunter.runtime import session_factory
     from leadhunter.services.ingest import LeadInput, ingest_leads
@@ -128,9 +128,10 @@ def submit(settings: Any, inputs: list[str]) -> dict[str, Any]:
     factory = session_factory(settings.database())
     app = create_celery(settings)
     t0 = time.perf_counter()
-    with factory.begin() as session:
+    with factory() as session:  # ingest_leads commits a large list batch by batch
         result = ingest_leads(session, [LeadInput(text) for text in inputs], source="manual",
                               requested_by="celery-bench", chunk_size=settings.scan_chunk_size)
+        session.commit()
     committed = time.perf_counter()
     # the message hunter.jobs.tasks.dispatch_chunk sends, through this shape's broker
     for chunk in result.chunks:

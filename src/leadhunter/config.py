@@ -42,6 +42,8 @@ class Settings(BaseSettings):
 
     data_dir: Path = Field(Path("hunter-data"), description="Where the embedded shape keeps its SQLite files")
     database_url: str | None = Field(None, description="SQLAlchemy URL; default SQLite in data_dir")
+    db_lock_wait_seconds: float = Field(
+        15.0, gt=0, le=600, description="How long a write waits for the SQLite write lock before the API answers 503")
     broker_url: str | None = Field(None, description="Celery broker; default SQLite (no server) in data_dir")
     scan_chunk_size: int = Field(200, ge=1, le=5000, description="Domains per scan task")
     rescan_interval_days: float = Field(14.0, gt=0, description="Rescan companies older than this")

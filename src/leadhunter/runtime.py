@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from leadhunter.config import Settings
 from leadhunter.db.engine import make_engine, make_session_factory
+from leadhunter.db.write_lock import DEFAULT_LOCK_WAIT_SECONDS
 from leadhunter.domain.footprint_rules import default_footprint_rules, parse_footprint_rules
 from leadhunter.domain.provider_rules import default_provider_rules, parse_provider_rules
 from leadhunter.domain.scoring_rules import default_scoring_rules, parse_scoring_rules
@@ -63,6 +64,7 @@ def scan_options(settings: Settings, *, nameservers: list[str] | None = None, no
 
 
 @cache
-def session_factory(database_url: str) -> sessionmaker[Session]:
-    """One engine and session factory per database URL per process."""
-    return make_session_factory(make_engine(database_url))
+def session_factory(database_url: str, *,
+                    lock_wait_seconds: float = DEFAULT_LOCK_WAIT_SECONDS) -> sessionmaker[Session]:
+    """One engine and session factory per database URL (and SQLite lock wait, seconds) per process."""
+    return make_session_factory(make_engine(database_url, lock_wait_seconds=lock_wait_seconds))

@@ -18,13 +18,13 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from leadhunter.db.engine import make_engine, make_session_factory
 from leadhunter.db.migrate import upgrade
-from leadhunter.db.models import Company, CompanyChange, RawLead, Scan, Tag
+from leadhunter.db.models import Company, CompanyChange, MetricCounter, RawLead, Scan, Tag
 from leadhunter.domain.changes import detect_changes, verdict_of
 from leadhunter.domain.provider_rules import PROVIDERS
 from leadhunter.domain.scoring_rules import CATEGORIES, default_scoring_rules
 from leadhunter.scanners.dns.resolver import Nameserver
 from leadhunter.services import scan_jobs
-from leadhunter.services.demo_data import Catalogue, generate_companies, seed_demo
+from leadhunter.services.demo_data import BATCH, DEMO_MARKER, Catalogue, DemoSummary, generate_companies, seed_demo
 from leadhunter.services.scanning import ScanOptions
 from pg_scratch import scratch_pg_database
 
@@ -195,7 +195,7 @@ def _snapshot(factory: sessionmaker[Session]) -> dict[str, Any]:
 
 def _clear(factory: sessionmaker[Session]) -> None:
     with factory.begin() as session:
-        for model in (RawLead, Tag, CompanyChange, Scan, Company):
+        for model in (RawLead, Tag, CompanyChange, Scan, Company, MetricCounter):
             session.execute(delete(model))
 
 
@@ -210,6 +210,33 @@ def test_bulk_path_stores_exactly_what_the_service_path_stores(db_url: str) -> N
     assert by_bulk.keys() == by_service.keys() and len(by_bulk) == 260
     for domain, stored in by_service.items():
         assert by_bulk[domain] == stored, domain
+
+
+def test_an_interrupted_seeding_is_finished_by_the_next(db_url: str) -> None:
+    """Batches are committed as they go: a seeding stopped after some of them (no marker yet) is carried on by
+    the next run, which stores exactly what one uninterrupted run stores; a finished one is left alone."""
+    factory = _factory(db_url)
+    _clear(factory)
+    assert seed_demo(factory, companies=450, seed=5, now=NOW).seeded
+    whole = _snapshot(factory)
+    with factory.begin() as session:  # as if stopped after the first two batches
+        kept = list(session.scalars(select(Company.id).order_by(Company.id).limit(2 * BATCH)))
+        for model in (RawLead, Tag, CompanyChange, Scan):
+            session.execute(delete(model).where(model.company_id.not_in(kept)))
+        session.execute(delete(Company).where(Company.id.not_in(kept)))
+        session.execute(delete(MetricCounter).where(MetricCounter.name == DEMO_MARKER))
+    summary = seed_demo(factory, companies=450, seed=5, now=NOW)
+    assert (summary.seeded, summary.companies) == (True, 450)
+    assert _snapshot(factory) == whole
+    assert seed_demo(factory, companies=450, seed=5, now=NOW).seeded is False
+
+
+def test_a_database_with_real_leads_is_never_seeded(db_url: str) -> None:
+    factory = _factory(db_url)
+    _clear(factory)
+    with factory.begin() as session:
+        session.add(Company(domain="real.com.tr", domain_unicode="real.com.tr"))
+    assert seed_demo(factory, companies=20, seed=5, now=NOW) == DemoSummary(False, 1)
 
 
 def _unused_udp_port() -> int:

@@ -3,18 +3,26 @@ bad rows are listed with their line, duplicates counted, a second import of the 
 
 from __future__ import annotations
 
+import hashlib
 import io
+import os
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from leadhunter.db import companies_repo
 from leadhunter.db.engine import make_engine, make_session_factory
 from leadhunter.db.migrate import upgrade
-from leadhunter.db.models import Company, Import, RawLead, ScanJob, ScanJobItem
-from leadhunter.services.ingest import LeadInput, import_file, ingest_leads
+from leadhunter.db.models import Company, Import, RawLead, ScanJob, ScanJobItem, utcnow
+from leadhunter.services.ingest import INGEST_BATCH, STALLED_AFTER, LeadInput, import_file, import_state, ingest_leads
+from leadhunter.services.scan_jobs import create_scan_job
 from leadhunter.services.tabular_files import ImportFileError
 from pg_scratch import scratch_pg_database
 
@@ -52,9 +60,10 @@ def _sessions(url: str) -> Iterator[sessionmaker[Session]]:
 
 
 def _import(sessions: sessionmaker[Session], text: str, chunk_size: int = 2) -> tuple[Import, list[int]]:
-    with sessions.begin() as session:
+    with sessions() as session:  # import_file commits its batches; the caller commits the last step
         record, result = import_file(session, io.BytesIO(text.encode()), "list.csv", max_bytes=20 * 2**20,
                                      requested_by="test", chunk_size=chunk_size)
+        session.commit()
     return record, result.chunks
 
 
@@ -120,14 +129,108 @@ def test_a_large_file_is_imported_whole(sessions: sessionmaker[Session]) -> None
 
 
 def test_a_file_over_the_row_limit_leaves_nothing_behind(sessions: sessionmaker[Session]) -> None:
-    """The limit is only found at row 100,001, after earlier batches were written: the transaction the
-    caller owns is rolled back, so no company, raw lead, import or job of that file remains."""
+    """The limit is only found at row 100,001: the file is read through once before any batch is stored, so no
+    company, raw lead, import or job of that file remains."""
     text = "Domain\n" + "\n".join(f"d{i}.com" for i in range(100_001)) + "\n"
     with pytest.raises(ImportFileError, match="more than 100,000 rows"):
         _import(sessions, text)
     with sessions() as session:
         for model in (Company, RawLead, Import, ScanJob, ScanJobItem):
             assert session.scalar(select(func.count()).select_from(model)) == 0, model
+
+
+def test_a_killed_import_is_reported_and_the_same_file_finishes_it(sessions: sessionmaker[Session],
+                                                                   tmp_path: Path) -> None:
+    """``hunter import`` killed with SIGKILL after its first batches: the stored rows stay, the import says how
+    far it got, and the same file imported again stores the rest, no row twice and none lost."""
+    rows = [f"Firma {i},firma-{i:05d}.com.tr" for i in range(30_000)]
+    data = ("Firma,Web Sitesi\n" + "\n".join(rows) + "\n").encode()
+    path = tmp_path / "list.csv"
+    path.write_bytes(data)
+    url = sessions.kw["bind"].url.render_as_string(hide_password=False)
+    env = {**os.environ, "HUNTER_DATABASE_URL": url, "HUNTER_DATA_DIR": str(tmp_path / "data"),
+           "PYTHONPATH": os.pathsep.join(sys.path)}
+    proc = subprocess.Popen([sys.executable, "-m", "leadhunter.cli.main", "import", str(path), "--no-scan"], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 120
+        with sessions() as session:
+            while proc.poll() is None and time.monotonic() < deadline and not session.scalar(
+                    select(func.count()).select_from(Import).where(Import.stored_through_line > 0)):
+                time.sleep(0.01)
+    finally:
+        proc.kill()
+        proc.wait(timeout=30)
+    with sessions() as session:
+        record = session.scalars(select(Import)).one()
+        assert record.status == "importing", "the import finished before it could be killed"
+        assert import_state(record) == "importing"  # no batch for a while yet: it may still be running
+        stored = session.scalar(select(func.count()).select_from(RawLead))
+        assert 0 < stored == record.stored_through_line - 1 < 30_000  # line 1 is the header
+        # Once it made no progress for a while, it is reported interrupted...
+        record.updated_at = utcnow() - STALLED_AFTER - timedelta(seconds=1)
+        session.commit()
+        assert import_state(record) == "interrupted"
+    with sessions() as session:  # ...and the same bytes uploaded again resume it
+        resumed, result = import_file(session, io.BytesIO(data), "again.csv", max_bytes=20 * 2**20)
+        session.commit()
+    assert resumed.id == record.id and import_state(resumed) == "done"
+    assert (resumed.rows, resumed.accepted, resumed.duplicates, resumed.errors) == (30_000, 30_000, 0, [])
+    with sessions() as session:
+        lines = session.scalars(select(RawLead.payload["line"].as_integer()).where(RawLead.import_id == record.id))
+        assert sorted(lines) == list(range(2, 30_002))  # every row once: none lost, none twice
+        assert session.scalar(select(func.count()).select_from(Company)) == 30_000
+        assert session.scalar(select(func.count()).select_from(Import)) == 1
+        assert session.scalar(select(func.count()).select_from(ScanJobItem)
+                              .where(ScanJobItem.job_id == result.job_id)) == 30_000
+
+
+def test_a_running_import_is_not_resumed_by_a_second_upload(sessions: sessionmaker[Session]) -> None:
+    """An import still making progress, or one that finished, is never taken over: the upload is an import of
+    its own."""
+    data = LIST.encode()
+    with sessions() as session:
+        session.add(Import(filename="running.csv", status="importing", content_sha256=hashlib.sha256(data).hexdigest(),
+                           updated_at=utcnow(), stored_through_line=4))
+        session.commit()
+    record, _ = _import(sessions, LIST)
+    again, _ = _import(sessions, LIST)
+    assert len({record.id, again.id}) == 2 and record.filename == "list.csv"
+    with sessions() as session:
+        assert [import_state(r) for r in session.scalars(select(Import).order_by(Import.id))] == \
+            ["importing", "done", "done"]
+
+
+def test_a_large_list_of_leads_is_stored_in_batches_and_whole(sessions: sessionmaker[Session]) -> None:
+    """More leads than one batch, invalid ones in between: every lead recorded once, in order, with its company."""
+    texts = [f"lead{i}.com.tr" if i % 7 else f"not a domain {i}" for i in range(2 * INGEST_BATCH + 300)]
+    with sessions() as session:
+        result = ingest_leads(session, [LeadInput(t) for t in texts], source="manual", chunk_size=100)
+        session.commit()
+    valid = [t for t in texts if not t.startswith("not")]
+    assert result.domains == valid and [i["index"] for i in result.invalid] == list(range(0, len(texts), 7))
+    with sessions() as session:
+        raw = session.execute(select(RawLead.payload, Company.domain)
+                              .outerjoin(Company, Company.id == RawLead.company_id).order_by(RawLead.id)).all()
+        assert [(p["input"], d) for p, d in raw] == [(t, None if t.startswith("not") else t) for t in texts]
+        job = session.get(ScanJob, result.job_id)
+        assert job is not None and (job.status, job.total) == ("queued", len(valid))
+
+
+def test_a_large_job_is_created_in_batches(sessions: sessionmaker[Session]) -> None:
+    with sessions() as session:
+        ids = list(companies_repo.company_ids(session, [(f"c{i}.com", f"c{i}.com", None) for i in range(250)]).values())
+        session.commit()
+        _, chunks = create_scan_job(session, ids, "rescan", chunk_size=100, commit_every=100)
+        with sessions() as other:  # the items are committed batch by batch, the job not yet queued
+            assert other.scalar(select(ScanJob.status)) == "preparing"
+            assert other.scalar(select(func.count()).select_from(ScanJobItem)) == 200
+        session.commit()
+    assert chunks == [0, 1, 2]
+    with sessions() as session:
+        assert session.scalar(select(ScanJob.status)) == "queued"
+        items = session.execute(select(ScanJobItem.company_id, ScanJobItem.chunk).order_by(ScanJobItem.id)).all()
+        assert [(c, n) for c, n in items] == [(cid, i // 100) for i, cid in enumerate(ids)]
 
 
 def test_typed_and_posted_leads(sessions: sessionmaker[Session]) -> None:

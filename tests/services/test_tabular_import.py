@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import csv
 import gc
 import io
@@ -16,8 +17,10 @@ from typing import BinaryIO
 import openpyxl
 import pytest
 
+from leadhunter.services.csv_encoding import MIXED
 from leadhunter.services.export_writer import csv_chunks
 from leadhunter.services.tabular_import import (
+    UNREADABLE,
     ImportFileError,
     ImportRow,
     ImportSummary,
@@ -237,10 +240,70 @@ def test_encodings(encoding: str, detected: str) -> None:
         ("Çağdaş Şirketi", "çağdaş.com.tr"), ("Işık Ğıda", "isik.com.tr")]
 
 
-def test_latin1_when_neither_utf8_nor_cp1254() -> None:
-    rows, reader = load(b"Company,Website\nCaf\xe9 \x81,cafe.fr\n")  # 0x81 is undefined in cp1254
-    assert reader.encoding == "latin-1"
-    assert rows[0].name == "Café \x81"
+HEADER = "Firma,Web Sitesi\n"
+UTF8_LINE = "Müşteri Şirketi,musteri.com.tr\n".encode()
+CP1254_LINE = "Müşteri Ş,ikinci.com.tr\n".encode("cp1254")
+NEITHER_LINE = b"Caf\xe9 \x81,cafe.fr\n"  # 0x81 is undefined in cp1254, and 0xe9 0x20 is no UTF-8 sequence
+ASCII_LINE = b"Acme,acme.com\n"
+UTF8_NAME, CP1254_NAME = "Müşteri Şirketi", "Müşteri Ş"
+NEITHER = f"line {{line}}: {UNREADABLE}"
+
+
+@pytest.mark.parametrize(
+    ("data", "encoding", "names"),
+    [
+        pytest.param(HEADER.encode() + UTF8_LINE + ASCII_LINE, "utf-8", [UTF8_NAME, "Acme"], id="pure utf-8"),
+        pytest.param(codecs.BOM_UTF8 + HEADER.encode() + UTF8_LINE, "utf-8-sig", [UTF8_NAME], id="utf-8 bom"),
+        pytest.param(HEADER.encode() + CP1254_LINE + ASCII_LINE, "cp1254", [CP1254_NAME, "Acme"], id="pure cp1254"),
+        pytest.param((HEADER + "Müşteri Şirketi,musteri.com.tr\n").encode("utf-16"), "utf-16", [UTF8_NAME],
+                     id="utf-16 le bom"),
+        pytest.param(codecs.BOM_UTF16_BE + (HEADER + "Müşteri Şirketi,musteri.com.tr\n").encode("utf-16-be"),
+                     "utf-16", [UTF8_NAME], id="utf-16 be bom"),
+        pytest.param(HEADER.encode() + UTF8_LINE + CP1254_LINE, MIXED, [UTF8_NAME, CP1254_NAME], id="mixed"),
+        pytest.param(HEADER.encode() + CP1254_LINE + UTF8_LINE + ASCII_LINE, MIXED, [CP1254_NAME, UTF8_NAME, "Acme"],
+                     id="mixed, cp1254 first"),
+        pytest.param(codecs.BOM_UTF8 + HEADER.encode() + UTF8_LINE + CP1254_LINE, MIXED, [UTF8_NAME, CP1254_NAME],
+                     id="mixed after a utf-8 bom"),
+        pytest.param(HEADER.encode() + CP1254_LINE + NEITHER_LINE + ASCII_LINE, "cp1254", [CP1254_NAME, None, "Acme"],
+                     id="cp1254 with a line in neither"),
+        pytest.param(HEADER.encode() + UTF8_LINE + NEITHER_LINE + CP1254_LINE, MIXED, [UTF8_NAME, None, CP1254_NAME],
+                     id="mixed with a line in neither"),
+        pytest.param(HEADER.encode() + NEITHER_LINE, "cp1254", [None], id="only a line in neither"),
+        pytest.param(HEADER.encode().replace(b"\n", b"\r") + CP1254_LINE.replace(b"\n", b"\r") + NEITHER_LINE
+                     .replace(b"\n", b"\r") + UTF8_LINE.replace(b"\n", b"\r"), MIXED, [CP1254_NAME, None, UTF8_NAME],
+                     id="old mac line ends"),
+        pytest.param(HEADER.encode().replace(b"\n", b"\r\n") + UTF8_LINE.replace(b"\n", b"\r\n")
+                     + NEITHER_LINE.replace(b"\n", b"\r\n") + CP1254_LINE.replace(b"\n", b"\r\n"), MIXED,
+                     [UTF8_NAME, None, CP1254_NAME], id="windows line ends"),
+    ],
+)
+def test_encodings_by_file_and_by_line(data: bytes, encoding: str, names: list[str | None]) -> None:
+    """Each line is read in its own encoding when a file mixes them; a line in neither is refused with its
+    number, never stored as mojibake."""
+    rows, reader = load(data)
+    assert reader.encoding == encoding
+    assert [r.name for r in rows] == names
+    for row in rows:
+        if row.name is None:
+            assert (row.domain, row.raw, row.error) == (None, {}, NEITHER.format(line=row.line))
+        else:
+            assert row.error is None and row.domain is not None
+    stored = " ".join(str(r.raw) for r in rows)
+    assert not any(mark in stored for mark in ("Ã", "Å", "þ", "Þ", "\ufffd")), stored  # no mojibake
+    assert not any("\x80" <= ch <= "\x9f" for ch in stored)  # no C1 control characters either
+
+
+def test_a_refused_line_keeps_its_number_and_the_rest_imports() -> None:
+    data = HEADER.encode() + UTF8_LINE + b'"Quoted\n' + NEITHER_LINE + b'",quoted.com\n' + CP1254_LINE
+    accepted, summary = summarize(data)
+    assert [r.name for r in accepted] == [UTF8_NAME, CP1254_NAME]
+    assert [r.line for r in accepted] == [2, 6]  # the quoted cell spans lines 3 to 5
+    assert summary.errors == [{"line": 3, "reason": UNREADABLE}]
+
+
+def test_damaged_utf16_is_refused() -> None:
+    data = (HEADER + "Acme,acme.com\n").encode("utf-16") + b"\x00\xd8"  # a lone high surrogate at the end
+    assert refusal(data).code == "damaged"
 
 
 @pytest.mark.parametrize("delimiter", [",", ";", "\t"])

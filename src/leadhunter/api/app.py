@@ -58,7 +58,7 @@ def create_app(settings: Settings | None = None, *, dispatch: Dispatch | None = 
                   description="Lead intelligence: domains in, scored and explained leads out.",
                   dependencies=[Depends(reject_repeated_query)])
     app.state.settings = settings
-    app.state.session_factory = session_factory(settings.database())
+    app.state.session_factory = session_factory(settings.database(), lock_wait_seconds=settings.db_lock_wait_seconds)
     app.state.dispatch = dispatch or _default_dispatch
     app.state.broker_probe = broker_probe or broker_probe_for(settings.broker())
     app.state.rate_limiter = RateLimiter()

@@ -10,8 +10,10 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
+from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from leadhunter.db.write_lock import is_lock_error
 from leadhunter.services.scan_jobs import JobNotFoundError
 from leadhunter.services.tabular_import import ImportFileError
 
@@ -31,6 +33,12 @@ ERROR_TABLE: dict[type[Exception], tuple[int, str]] = {
     JobNotFoundError: (404, "job_not_found"),
     ImportFileError: (422, "bad_import_file"),
 }
+
+DB_BUSY_RETRY_AFTER = 2
+"""Seconds a client is told to wait (``Retry-After``) when the database was busy (a write could not get its
+lock in time: SQLite ``database is locked``, PostgreSQL lock timeout, serialization failure or deadlock)."""
+DB_DOWN_RETRY_AFTER = 10
+"""Seconds a client is told to wait when the database could not be used at all (other operational errors)."""
 
 
 class ErrorInfo(BaseModel):
@@ -57,6 +65,7 @@ _ERROR_DESCRIPTIONS = {
     413: "The request body is over this route's limit",
     422: "Invalid input: ``details`` say which field and why",
     429: "This API key spent its requests for this minute (``Retry-After`` says how many seconds to wait)",
+    503: "The database is busy or unavailable: nothing was stored; retry after ``Retry-After`` seconds",
 }
 
 WWW_AUTHENTICATE = 'Bearer realm="hunter"'
@@ -143,6 +152,20 @@ def install_error_handlers(app: FastAPI) -> None:
             return _reply(request, status, code, str(exc))
 
         app.add_exception_handler(error_type, handler)
+
+    @app.exception_handler(OperationalError)
+    async def _database(_: Request, exc: OperationalError) -> JSONResponse:
+        # The route's transaction was rolled back with its session: nothing was half-stored.
+        if is_lock_error(exc):
+            return JSONResponse(
+                error_body("database_busy", "The database is busy with other writes; nothing was stored. "
+                           "Try again in a moment.", {"retry_after": DB_BUSY_RETRY_AFTER}),
+                status_code=503, headers={"Retry-After": str(DB_BUSY_RETRY_AFTER)})
+        return JSONResponse(
+            error_body("database_unavailable", "The database cannot be used right now; nothing was stored.",
+                       {"retry_after": DB_DOWN_RETRY_AFTER}),
+            status_code=503, headers={"Retry-After": str(DB_DOWN_RETRY_AFTER)})
+
     _document_unparsable_bodies(app)
 
 

@@ -54,15 +54,17 @@ def import_command(
     file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="CSV or XLSX lead list")],
     scan: Annotated[bool, typer.Option("--scan/--no-scan", help="Queue the scan job for a worker")] = True,
 ) -> None:
-    """Import a lead list into the database; bad rows are listed with their line number."""
+    """Import a lead list into the database; bad rows are listed with their line number. Rows are committed
+    in batches; if an import is stopped part-way, importing the same file again carries on where it stopped."""
     settings = Settings()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     upgrade(settings.database())
     factory = session_factory(settings.database())
     try:
-        with factory.begin() as session, file.open("rb") as stream:
+        with factory() as session, file.open("rb") as stream:  # import_file commits batch by batch
             record, result = import_file(session, stream, file.name, max_bytes=settings.max_upload_mb * 2**20,
                                          requested_by="cli", chunk_size=settings.scan_chunk_size)
+            session.commit()
             summary = (record.id, record.rows, record.accepted, record.duplicates, list(record.errors))
     except ImportFileError as exc:
         typer.echo(f"refused: {exc}", err=True)

@@ -318,13 +318,23 @@ class ScanJobItem(Base):
 
 
 class Import(Base):
-    """One uploaded file: its counts and the per-row errors (line number and reason)."""
+    """One uploaded file: its counts and the per-row errors (line number and reason).
+
+    Rows are stored in batches, each committed with ``stored_through_line`` (the file line up to which rows
+    are stored) and ``updated_at``, so an import stopped part-way is seen as such (``status`` still
+    ``importing``, no progress for minutes) and the same file uploaded again carries on after that line
+    (found by ``content_sha256``) instead of storing its rows twice. ``status``: ``importing`` or ``done``.
+    """
 
     __tablename__ = "imports"
 
     id: Mapped[int] = mapped_column(IdType, primary_key=True)
     filename: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    updated_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    status: Mapped[str] = mapped_column(String(16), default="done", server_default="done")
+    content_sha256: Mapped[str | None] = mapped_column(String(64), index=True)
+    stored_through_line: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     rows: Mapped[int] = mapped_column(Integer, default=0)
     accepted: Mapped[int] = mapped_column(Integer, default=0)
     duplicates: Mapped[int] = mapped_column(Integer, default=0)

@@ -24,7 +24,7 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from leadhunter.db import companies_repo
-from leadhunter.db.models import Company, Tag
+from leadhunter.db.models import Company, MetricCounter, RawLead, Tag
 from leadhunter.db.search_text import search_text
 from leadhunter.domain.assessment import assess
 from leadhunter.domain.changes import Change, auto_tags, detect_changes, verdict_of
@@ -42,7 +42,8 @@ __all__ = ["DEFAULT_COMPANIES", "DEFAULT_SEED", "PRESETS", "Catalogue", "DemoCom
 DEFAULT_COMPANIES = 3000
 DEFAULT_SEED = 42
 SOURCE = "demo"  # raw_leads.source of demo companies
-BATCH = 500  # companies generated and flushed at a time (all in one transaction)
+BATCH = 200  # companies generated and committed at a time
+DEMO_MARKER = "demo_seed"  # metric_counters.name of the row that says a demo was seeded completely
 MANUAL_TAGS = ("hot", "fuar-2024", "partner-referral", "do-not-call", "follow-up", "key-account", "q3-kampanya")
 STORIES = ("migrated", "left_m365", "dmarc_journey", "improved", "gateway_added", "dmarc_removed", "failed_last")
 
@@ -213,27 +214,35 @@ def generate_companies(count: int = DEFAULT_COMPANIES, *, seed: int = DEFAULT_SE
 
 def seed_demo(factory: sessionmaker[Session], *, companies: int = DEFAULT_COMPANIES, seed: int = DEFAULT_SEED,
               now: datetime | None = None, bulk: bool = False) -> DemoSummary:
-    """Store ``companies`` demo companies unless the database already holds some (then nothing changes).
+    """Store ``companies`` demo companies unless the database already holds other data or a finished demo
+    (then nothing changes).
 
     By default each scan goes through :func:`scan_jobs.store_report` exactly as a worker stores it; ``bulk``
     writes the same rows with multi-row inserts instead (for benchmarks: ~3× faster; tests check it stores the
-    very same rows).
+    very same rows). Companies are committed :data:`BATCH` at a time (short writes: a server on the same file
+    is never kept waiting for the whole demo), and a marker row is written with the last batch. A seeding
+    that was interrupted (demo companies, no marker) is carried on: the same seed generates the same domains
+    and those already stored are skipped.
     """
     with factory() as session:
         existing = session.scalar(select(func.count()).select_from(Company)) or 0
-    if existing:
+        finished = session.scalar(select(func.count()).select_from(MetricCounter).where(
+            MetricCounter.name == DEMO_MARKER)) or 0
+        foreign = session.scalar(select(func.count()).select_from(Company).where(~Company.id.in_(
+            select(RawLead.company_id).where(RawLead.source == SOURCE, RawLead.company_id.is_not(None))))) or 0
+        stored_before = set(session.scalars(select(Company.domain))) if existing and not (finished or foreign) \
+            else set()
+    if finished or foreign:
         return DemoSummary(False, existing)
     started, stored, scans = time.perf_counter(), 0, 0
-    generated = generate_companies(companies, seed=seed, now=now)
-    # One transaction: an interrupted seeding leaves an empty database (seeded afresh next time), never half
-    # a demo that the check above would take for a finished one.
-    with factory.begin() as session:
-        while batch := list(islice(generated, BATCH)):
+    generated = (c for c in generate_companies(companies, seed=seed, now=now) if c.domain not in stored_before)
+    while batch := list(islice(generated, BATCH)):
+        with factory.begin() as session:
             (_store_bulk if bulk else _store)(session, batch)
-            session.flush()
-            session.expunge_all()  # stored: keep memory flat however many companies
-            stored, scans = stored + len(batch), scans + sum(len(c.scans) for c in batch)
-    return DemoSummary(True, stored, scans, time.perf_counter() - started)
+        stored, scans = stored + len(batch), scans + sum(len(c.scans) for c in batch)
+    with factory.begin() as session:
+        session.add(MetricCounter(name=DEMO_MARKER, label="companies", value=stored + len(stored_before)))
+    return DemoSummary(True, stored + len(stored_before), scans, time.perf_counter() - started)
 
 
 def _store(session: Session, batch: list[DemoCompany]) -> None:

@@ -1,14 +1,15 @@
 """Use cases for batch scans: create a job, scan one chunk, cancel, report progress, find rescans due.
 
 A job's domains are items grouped in chunks; one chunk is one queued task. Scanning a chunk is
-idempotent: items already finished are skipped and all results of a chunk are stored in one
-transaction, so a worker killed mid-chunk leaves the chunk pending (redelivered, rescanned) and never
-half-stored or stored twice. Counters are recomputed from the items, never incremented.
+idempotent: items already finished are skipped, and a chunk's results are stored in short transactions of
+:data:`STORE_BATCH` reports, each marking its own items finished, so a worker killed mid-chunk leaves the
+rest of the chunk pending (redelivered, rescanned) and nothing half-stored or stored twice. Counters are
+recomputed from the items, never incremented.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -18,11 +19,17 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from leadhunter.db import companies_repo, referrals_repo
 from leadhunter.db.models import Company, Scan, ScanJob, ScanJobItem, utcnow
+from leadhunter.db.write_lock import begin_write
+from leadhunter.domain.assessment import ReferralSignals
 from leadhunter.domain.changes import auto_tags, detect_changes, verdict_of
 from leadhunter.domain.report import has_verdict
-from leadhunter.services.scanning import Scanner, ScanOptions
+from leadhunter.services.scanning import Scanner, ScanOptions, ScanOutcome
 
 DEFAULT_CHUNK = 200  # domains per task: big enough to keep DNS busy, small enough to retry cheaply
+JOB_BATCH = 10_000
+"""Items written per committed transaction when a large job is created in batches (about 0.1 s on SQLite)."""
+STORE_BATCH = 50
+"""Scan reports of one chunk stored per committed transaction (each with its items' states)."""
 FINISHED = ("ok", "partial", "failed", "cancelled")
 
 Dispatch = Callable[[int, int], None]  # (job id, chunk) → enqueue one chunk task
@@ -59,21 +66,33 @@ def _iso(value: object) -> object:
 
 
 def create_scan_job(session: Session, company_ids: Sequence[int], kind: str, *, requested_by: str | None = None,
-                    chunk_size: int = DEFAULT_CHUNK) -> tuple[ScanJob, list[int]]:
+                    chunk_size: int = DEFAULT_CHUNK, commit_every: int | None = None) -> tuple[ScanJob, list[int]]:
     """Create a queued job over ``company_ids`` (duplicates dropped); return it and its chunk numbers.
 
-    The caller commits, then dispatches each chunk (so a task never starts before its job exists).
+    The caller commits, then dispatches each chunk (so a task never starts before its job exists). With
+    ``commit_every`` (items; the ingest paths pass :data:`JOB_BATCH`), a larger job is written in short
+    transactions instead of one long one: the job is committed as ``preparing``, its items batch by batch,
+    and it becomes ``queued`` in the caller's commit. A job left ``preparing`` was interrupted while being
+    created: no chunk of it was ever dispatched. Use a session outside ``Session.begin()`` then.
     """
     unique = list(dict.fromkeys(company_ids))
-    job = ScanJob(kind=kind, status="queued" if unique else "done", total=len(unique), requested_by=requested_by)
+    batched = commit_every is not None and len(unique) > commit_every
+    job = ScanJob(kind=kind, status="preparing" if batched else "queued" if unique else "done", total=len(unique),
+                  requested_by=requested_by)
     if not unique:
         job.finished_at = utcnow()
     session.add(job)
     session.flush()
-    if unique:  # one bulk insert, not one ORM row per item: an import's job holds up to 100,000 of them
-        companies_repo.insert_rows(session, ScanJobItem.metadata.tables[ScanJobItem.__tablename__],
-                                   [{"company_id": cid, "chunk": i // chunk_size} for i, cid in enumerate(unique)],
+    step = commit_every if batched and commit_every else max(1, len(unique))
+    items = ScanJobItem.metadata.tables[ScanJobItem.__tablename__]
+    for start in range(0, len(unique), step):  # bulk inserts, not ORM rows: an import's job has up to 100,000
+        if batched:
+            session.commit()
+        companies_repo.insert_rows(session, items, [{"company_id": cid, "chunk": i // chunk_size}
+                                                    for i, cid in enumerate(unique[start : start + step], start)],
                                    constants={"job_id": job.id, "state": "pending"})
+    if batched:
+        job.status = "queued"
     chunks = list(range((len(unique) + chunk_size - 1) // chunk_size))
     return job, chunks
 
@@ -106,9 +125,12 @@ def cancel_job(session: Session, job_id: int) -> None:
     job.finished_at = utcnow()
 
 
-def _pending(session: Session, job_id: int, chunk: int, *, lock: bool = False) -> list[tuple[int, str]]:
+def _pending(session: Session, job_id: int, chunk: int, *, lock: bool = False,
+             only: Sequence[int] | None = None) -> list[tuple[int, str]]:
     stmt = (select(ScanJobItem.id, Company.domain).join(Company, Company.id == ScanJobItem.company_id)
             .where(ScanJobItem.job_id == job_id, ScanJobItem.chunk == chunk, ScanJobItem.state == "pending"))
+    if only is not None:
+        stmt = stmt.where(ScanJobItem.id.in_(only))
     if lock:
         # PostgreSQL: a twin delivery of this chunk waits here, then sees the items finished.
         stmt = stmt.with_for_update(of=ScanJobItem)
@@ -116,7 +138,7 @@ def _pending(session: Session, job_id: int, chunk: int, *, lock: bool = False) -
 
 
 async def scan_chunk(factory: sessionmaker[Session], options: ScanOptions, job_id: int, chunk: int) -> int:
-    """Scan the pending items of one chunk and store every result in one transaction.
+    """Scan the pending items of one chunk and store the results (in batches of :data:`STORE_BATCH`).
 
     Returns how many items were stored (0 when the chunk was done already or the job was cancelled).
     """
@@ -140,28 +162,39 @@ async def scan_chunk(factory: sessionmaker[Session], options: ScanOptions, job_i
     scanned_at = utcnow()
     with factory.begin() as session:
         companies_repo.add_counters(session, "dns_lookups", lookups)
-        still = {item_id for item_id, _ in _pending(session, job_id, chunk, lock=True)}  # a twin delivery may have won
-        companies = companies_repo.get_by_domains(session, (d for _, d in items))
+    pairs = list(zip(items, outcomes, strict=True))
+    for start in range(0, len(pairs), STORE_BATCH):  # short writes: other writers wait one batch at most
+        _store_batch(factory, options, job_id, chunk, pairs[start : start + STORE_BATCH], scanned_at, referrals)
+    finish_if_complete(factory, job_id)
+    return len(items)
+
+
+def _store_batch(factory: sessionmaker[Session], options: ScanOptions, job_id: int, chunk: int,
+                 pairs: list[tuple[tuple[int, str], ScanOutcome]], scanned_at: datetime,
+                 referrals: Mapping[str, ReferralSignals]) -> None:
+    """Store some outcomes of a chunk and mark their items finished, in one transaction: a worker killed
+    between two batches leaves the rest pending, rescanned on redelivery, and nothing stored twice."""
+    with factory.begin() as session:
+        begin_write(session)  # SQLite: hold the write lock before reading which items are still pending
+        wanted = [item_id for (item_id, _), _ in pairs]
+        still = {item_id for item_id, _ in _pending(session, job_id, chunk, lock=True, only=wanted)}
+        companies = companies_repo.get_by_domains(session, (d for (_, d), _ in pairs))
         states: dict[str, list[int]] = {}
         # No autoflush while storing: each company's tag query would otherwise flush the rows added before
-        # it, one company at a time (half a job's time in the benchmark); one flush writes the chunk in
-        # batches. Safe: a company occurs once per job, so no query here needs another's unflushed rows.
+        # it, one company at a time (half a job's time in the benchmark); one flush writes the batch.
+        # Safe: a company occurs once per job, so no query here needs another's unflushed rows.
         with session.no_autoflush:
-            for (item_id, domain), outcome in zip(items, outcomes, strict=True):
-                if item_id not in still:
+            for (item_id, domain), outcome in pairs:
+                if item_id not in still:  # a twin delivery stored it already
                     continue
                 report = outcome.report(options.scoring_rules)
                 store_report(session, companies[domain], report, job_id, scanned_at)
                 states.setdefault(report["status"], []).append(item_id)
         # A referral's tenant id stays the lead's tenant where this scan found none (one UPDATE per chunk).
-        referrals_repo.adopt_referral_tenants(session, [companies[d].id for i, d in items
+        referrals_repo.adopt_referral_tenants(session, [companies[d].id for (i, d), _ in pairs
                                                         if i in still and d in referrals and referrals[d].tenant_id])
         for state, ids in states.items():  # one UPDATE per outcome, not per item
-            for start in range(0, len(ids), 500):
-                session.execute(update(ScanJobItem).where(ScanJobItem.id.in_(ids[start : start + 500]))
-                                .values(state=state))
-    finish_if_complete(factory, job_id)
-    return len(items)
+            session.execute(update(ScanJobItem).where(ScanJobItem.id.in_(ids)).values(state=state))
 
 
 def store_report(session: Session, company: Company, report: dict[str, Any], job_id: int | None,
@@ -196,6 +229,7 @@ def inconclusive(report: dict[str, Any], *, had_verdict: bool) -> bool:
 def finish_if_complete(factory: sessionmaker[Session], job_id: int) -> None:
     """Refresh the job's stored counters from its items and close it when nothing is pending."""
     with factory.begin() as session:
+        begin_write(session)
         job = session.get(ScanJob, job_id, with_for_update=True)
         if job is None:
             return

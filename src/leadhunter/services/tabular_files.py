@@ -2,10 +2,11 @@
 
 ``PK\\x03\\x04`` is a workbook, read with openpyxl in read-only mode (first sheet holding data; the
 values Excel last showed, never formulas, which are not evaluated here). Anything else that looks like
-text is CSV separated by ``,``, ``;`` or TAB, in UTF-8 (BOM or not), UTF-16 with a BOM, Turkish Windows
-cp1254 or, failing both, latin-1; whatever the file is named, since many systems save CSV or TSV as
-``.xls``. Old ``.xls`` and ``.xlsb`` workbooks, password-protected ones, ODS, web pages and binary junk are
-refused with a message a salesperson can act on.
+text is CSV separated by ``,``, ``;`` or TAB, in UTF-8 (BOM or not), UTF-16 with a BOM or Turkish Windows
+cp1254, decided per line when a file mixes UTF-8 and cp1254 lines; a line in neither is refused by number,
+never guessed at (:mod:`leadhunter.services.csv_encoding`); whatever the file is named, since many systems
+save CSV or TSV as ``.xls``. Old ``.xls`` and ``.xlsb`` workbooks, password-protected ones, ODS, web pages
+and binary junk are refused with a message a salesperson can act on.
 
 Numbering: a CSV row is numbered by the physical line it starts on (what a text editor shows, so rows
 after a quoted multi-line cell are numbered past it); a sheet row by its row number in Excel.
@@ -16,7 +17,6 @@ unpacks to more than ten times ``max_bytes`` is refused (zip bomb).
 
 from __future__ import annotations
 
-import codecs
 import csv
 import io
 import itertools
@@ -24,17 +24,22 @@ import tempfile
 import zipfile
 import zlib
 from collections import Counter
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
 from datetime import date, datetime, time
-from typing import IO, TYPE_CHECKING, BinaryIO
+from typing import IO, BinaryIO
 from xml.etree.ElementTree import ParseError
 
 from openpyxl import load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 
-if TYPE_CHECKING:
-    from _typeshed import WriteableBuffer
+from leadhunter.services.csv_encoding import (
+    BorrowedStream,
+    UndecodableFileError,
+    decode_sample,
+    detect_encoding,
+    text_lines,
+)
 
 __all__ = ["HeaderScore", "ImportFileError", "Lines", "Table", "nonblank", "open_table"]
 
@@ -71,7 +76,8 @@ class ImportFileError(ValueError):
 @dataclass(slots=True)
 class Table:
     """An opened file: its ``lines``, ``kind`` ("csv" or "xlsx"), what was detected, and ``close`` to
-    release the file early (the caller's stream itself is never closed)."""
+    release the file early (the caller's stream itself is never closed). ``unreadable`` gathers, as the lines
+    are read, the numbers of CSV rows holding a line in no encoding it can be read in (to refuse, not guess)."""
 
     lines: Lines
     kind: str
@@ -79,6 +85,7 @@ class Table:
     encoding: str | None = None
     delimiter: str | None = None
     sheet: str | None = None
+    unreadable: set[int] = field(default_factory=set)
 
 
 def open_table(stream: BinaryIO, filename: str, *, max_bytes: int, header_score: HeaderScore) -> Table:
@@ -154,63 +161,38 @@ def _mb(size: int) -> str:
 
 
 def _open_csv(data: IO[bytes], start: int, head: bytes, header_score: HeaderScore) -> Table:
-    encoding = _encoding(data, start, head)
-    sample = head.decode(encoding, errors="replace")
+    _refuse_non_text(head)
+    try:
+        encoding = detect_encoding(data, start, head)
+    except UndecodableFileError:
+        raise ImportFileError("The file says it is UTF-16 text but is damaged. " + _SAVE_AS, "damaged") from None
+    sample = decode_sample(head, encoding)
     if len(head) == _SAMPLE:
         sample = sample[: sample.rfind("\n") + 1] or sample  # drop the line cut in half
     delimiter = _delimiter(sample, header_score)
+    unreadable: set[int] = set()
+    if encoding.per_line:
+        lines = text_lines(data, start, encoding)
+        table = Table(_csv_lines(lines, delimiter, encoding.unreadable, unreadable), "csv", lines.close,
+                      encoding=encoding.name, delimiter=delimiter, unreadable=unreadable)
+        return table
     data.seek(start)
-    # newline="": the csv module sees line ends as written, so quoted line breaks survive and count.
-    text = io.TextIOWrapper(io.BufferedReader(_Borrowed(data), _CHUNK), encoding=encoding, errors="replace",
-                            newline="")
-    return Table(_csv_lines(text, delimiter), "csv", text.close, encoding=encoding, delimiter=delimiter)
+    # newline="": the csv module sees line ends as written, so quoted line breaks survive and count. Strict:
+    # the whole file was checked to decode.
+    text = io.TextIOWrapper(io.BufferedReader(BorrowedStream(data), _CHUNK), encoding=encoding.name, newline="")
+    return Table(_csv_lines(text, delimiter, encoding.unreadable, unreadable), "csv", text.close,
+                 encoding=encoding.name, delimiter=delimiter, unreadable=unreadable)
 
 
-class _Borrowed(io.RawIOBase):
-    """A read-only view of a stream we do not own: closing the text wrapper on top leaves it open."""
-
-    def __init__(self, stream: IO[bytes]) -> None:
-        super().__init__()
-        self._stream = stream
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: WriteableBuffer) -> int:
-        view = memoryview(buffer).cast("B")
-        data = self._stream.read(len(view))
-        view[: len(data)] = data
-        return len(data)
-
-
-def _encoding(data: IO[bytes], start: int, head: bytes) -> str:
-    if head.startswith(codecs.BOM_UTF8):
-        return "utf-8-sig"
-    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return "utf-16"
+def _refuse_non_text(head: bytes) -> None:
     lead = head.lstrip()[:16].lower()
     if lead.startswith((b"<?xml", b"<!doctype", b"<html", b"<table", b"{\\rtf")):
         raise ImportFileError("This is a web page, XML or RTF document, not a table. " + _SAVE_AS, "not_tabular")
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return  # UTF-16 with a byte-order mark: every other byte of ASCII text is NUL
     controls = len(head) - len(head.translate(None, _CONTROL))
     if b"\x00" in head or controls * 100 > len(head):
         raise ImportFileError("This is not a CSV or XLSX file (it holds binary data). " + _SAVE_AS, "not_tabular")
-    for encoding in ("utf-8", "cp1254"):  # cp1254 leaves 7 bytes undefined, so latin-1 is the last resort
-        if _decodes(data, start, encoding):
-            return encoding
-    return "latin-1"
-
-
-def _decodes(data: IO[bytes], start: int, encoding: str) -> bool:
-    """True when the whole file decodes (about 10 ms for 20 MB of UTF-8)."""
-    data.seek(start)
-    decoder = codecs.getincrementaldecoder(encoding)()
-    try:
-        while chunk := data.read(_CHUNK):
-            decoder.decode(chunk)
-        decoder.decode(b"", final=True)
-    except UnicodeDecodeError:
-        return False
-    return True
 
 
 def _delimiter(sample: str, header_score: HeaderScore) -> str:
@@ -231,11 +213,15 @@ def _delimiter(sample: str, header_score: HeaderScore) -> str:
     return best
 
 
-def _csv_lines(text: io.TextIOWrapper, delimiter: str) -> Lines:
+def _csv_lines(text: Iterable[str], delimiter: str, bad_lines: set[int], bad_rows: set[int]) -> Lines:
+    """Rows numbered by the physical line they start on; a row spanning a line in ``bad_lines`` (filled while
+    ``text`` is read) gets its number added to ``bad_rows`` before it is yielded."""
     reader = csv.reader(text, delimiter=delimiter)
     done = 0
     try:
         for cells in reader:
+            if bad_lines and any(n in bad_lines for n in range(done + 1, reader.line_num + 1)):
+                bad_rows.add(done + 1)
             yield done + 1, cells  # the physical line the row starts on, even after multi-line cells
             done = reader.line_num
     except csv.Error as error:  # a cell over csv.field_size_limit(): an unclosed quote ate the file

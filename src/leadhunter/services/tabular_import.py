@@ -11,8 +11,9 @@ whose first column holds domains is read as a bare list.
 
 Whole-file problems raise :class:`ImportFileError` from :func:`read_rows`, before any row is produced.
 Two are only found while reading: more than ``max_rows`` data rows, and a workbook damaged past its
-start. Those raise from the iterator, so the caller (the service that owns the transaction) must drop
-the whole import: a list cut off at row 100,000 is never half-imported.
+start. Those raise from the iterator; :func:`check_rows` reads the file once without judging rows to
+find them first, so a caller storing rows in several transactions never half-imports a list cut off at
+row 100,000.
 
 Cells are kept as typed, only spaces at the edges trimmed: formula-like text such as ``=HYPERLINK(…)``
 is data here, never evaluated, and is defanged on export (:mod:`leadhunter.services.export_writer`).
@@ -23,14 +24,15 @@ from __future__ import annotations
 
 import itertools
 import unicodedata
-from collections.abc import Callable, Generator, Iterable, Iterator
+from collections.abc import Generator, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
 from leadhunter.domain.normalize import NormalizedDomain, normalize_domain
 from leadhunter.services.tabular_files import ImportFileError, Lines, Table, nonblank, open_table
 
-__all__ = ["ROLE_NAMES", "ImportFileError", "ImportRow", "ImportSummary", "TabularRows", "import_rows", "read_rows"]
+__all__ = ["ROLE_NAMES", "UNREADABLE", "ImportFileError", "ImportRow", "ImportSummary", "TabularRows", "check_rows",
+           "import_rows", "read_rows"]
 
 # Header names per role, compared after folding (see _fold): lowercase ASCII letters and digits only.
 # Within a role the earlier name wins, so "Company Name" beats a plain "Name" column.
@@ -116,7 +118,30 @@ def read_rows(stream: BinaryIO, filename: str, *, max_bytes: int = 20 * 1024 * 1
         table.close()
         raise
     columns = {role: headers[index] for role, index in roles.items()}
-    return TabularRows(_rows(rows, roles, headers, max_rows, table.close), table, columns)
+    return TabularRows(_rows(rows, roles, headers, max_rows, table), table, columns)
+
+
+def check_rows(stream: BinaryIO, filename: str, *, max_bytes: int = 20 * 1024 * 1024,
+               max_rows: int = 100_000) -> int:
+    """Read the whole file as :func:`read_rows` would, without judging its rows, and return how many data rows
+    it has; raises every :class:`ImportFileError` that :func:`read_rows` and its rows would raise. The stream is
+    left where it was (it must be seekable)."""
+    start = stream.tell()
+    table = open_table(stream, filename, max_bytes=max_bytes, header_score=_header_score)
+    try:
+        _, _, rows = _layout(table.lines)
+        count = 0
+        for count, _row in enumerate(rows, start=1):
+            if count > max_rows:
+                raise _too_many(max_rows)
+        return count
+    finally:
+        table.close()
+        stream.seek(start)
+
+
+def _too_many(max_rows: int) -> ImportFileError:
+    return ImportFileError(f"The file has more than {max_rows:,} rows. Split it into smaller files.", "too_many_rows")
 
 
 def import_rows(rows: Iterable[ImportRow], summary: ImportSummary, seen: set[str]) -> Iterator[ImportRow]:
@@ -223,15 +248,22 @@ def _header_names(cells: list[str]) -> list[str]:
 
 
 def _rows(lines: Lines, roles: dict[str, int], headers: list[str], max_rows: int,
-          close: Callable[[], None]) -> Generator[ImportRow, None, None]:
+          table: Table) -> Generator[ImportRow, None, None]:
     try:
         for count, (line, cells) in enumerate(lines, start=1):
             if count > max_rows:
-                raise ImportFileError(f"The file has more than {max_rows:,} rows. Split it into smaller files.",
-                                      "too_many_rows")
+                raise _too_many(max_rows)
+            if line in table.unreadable:  # refused, not guessed: a guess stores mojibake
+                yield ImportRow(line, None, None, None, None, {}, f"line {line}: {UNREADABLE}")
+                continue
             yield _make_row(line, [_clean(cell) for cell in cells], roles, headers)
     finally:
-        close()
+        table.close()
+
+
+UNREADABLE = ("the line is neither UTF-8 nor Turkish Windows (cp1254) text; save the file as "
+              "“CSV UTF-8” and import it again")
+"""Why a CSV row with undecodable bytes is refused."""
 
 
 def _make_row(line: int, values: list[str], roles: dict[str, int], headers: list[str]) -> ImportRow:

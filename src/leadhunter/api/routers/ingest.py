@@ -11,7 +11,7 @@ from leadhunter.api.deps import CallerDep, DbId, KeyCallerDep, SessionDep, Text
 from leadhunter.api.dispatch import dispatch_all
 from leadhunter.api.errors import ApiError, error_responses
 from leadhunter.db.models import Import
-from leadhunter.services.ingest import LeadInput, import_file, ingest_leads
+from leadhunter.services.ingest import LeadInput, import_file, import_state, ingest_leads
 
 router = APIRouter(prefix="/api", tags=["ingest"], responses=error_responses(401, 422, 429))
 
@@ -33,7 +33,8 @@ def upload(request: Request, session: SessionDep, caller: CallerDep,
 
 @router.get("/imports/{import_id}", responses=error_responses(404))
 def import_status(session: SessionDep, _: CallerDep, import_id: DbId) -> dict[str, Any]:
-    """Counts and row errors of one import."""
+    """Counts, row errors and state of one import: ``status`` is ``done``, ``importing`` (``stored_through_line``
+    tells how far), or ``interrupted`` (stopped part-way: upload the same file again to finish it)."""
     record = session.get(Import, import_id)
     if record is None:
         raise ApiError(404, "import_not_found", f"no import {import_id}")
@@ -49,7 +50,8 @@ def _display_name(filename: str | None) -> str:
 
 def _import_json(record: Import) -> dict[str, Any]:
     return {"import_id": record.id, "filename": record.filename, "rows": record.rows, "accepted": record.accepted,
-            "duplicates": record.duplicates, "errors": record.errors, "job_id": record.job_id}
+            "duplicates": record.duplicates, "errors": record.errors, "job_id": record.job_id,
+            "status": import_state(record), "stored_through_line": record.stored_through_line}
 
 
 class WebhookLead(BaseModel):

@@ -166,7 +166,7 @@ def rescan(request: Request, session: SessionDep, caller: CallerDep, body: Resca
     companies = companies_repo.get_by_domains(session, wanted)
     unknown += [text for domain, text in wanted.items() if domain not in companies]
     job, chunks = scan_jobs.create_scan_job(session, [c.id for c in companies.values()], "rescan",
-                                            requested_by=caller)
+                                            requested_by=caller, commit_every=scan_jobs.JOB_BATCH)
     session.commit()
     queued = dispatch_all(request, job.id, chunks)
     return {"job_id": job.id, "total": job.total, "unknown": unknown, "queued": queued}

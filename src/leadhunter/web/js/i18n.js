@@ -148,6 +148,7 @@ const MESSAGES = {
   import_failed: ["Import failed: {message}", "İçe aktarma başarısız: {message}"],
   import_ok_toast: ["{accepted} leads imported", "{accepted} aday içe aktarıldı"],
   import_bad_type: ["Choose a .csv or .xlsx file.", ".csv veya .xlsx dosyası seçin."],
+  job_status_preparing: ["preparing", "hazırlanıyor"],
   job_status_queued: ["queued", "sırada"],
   job_status_running: ["running", "çalışıyor"],
   job_status_done: ["done", "bitti"],
