@@ -80,6 +80,19 @@ class Settings(BaseSettings):
     d365_lease_seconds: float = Field(
         120.0, ge=1, description="A push in progress whose worker stopped renewing it this long is taken over")
     d365_ca_file: str | None = Field(None, description="CA bundle for Dataverse and Entra (tests)")
+    # Registration data (RDAP, WHOIS): beside the DNS scan, with its own per-server limits and cache.
+    registration: bool = Field(True, description="Look up registration data in the service (HUNTER_REGISTRATION)")
+    registration_ttl_days: float = Field(7.0, gt=0, description="Reuse a registry answer this many days")
+    rdap_servers: str = Field("", description="RDAP overrides: tld=url,... (any public suffix, e.g. com.tr)")
+    whois_servers: str = Field("", description="WHOIS overrides: tld=host[:port],... (port 43 by default)")
+    rdap_bootstrap: Path | None = Field(
+        None, description="IANA dns.json to use; default data_dir/rdap-dns.json if refreshed, else the shipped one")
+    rdap_rate: float = Field(10.0, gt=0, description="Queries per second per RDAP server")
+    whois_rate: float = Field(1.0, gt=0, description="Queries per second per WHOIS server")
+    registration_rates: str = Field("", description="Per-server limits: host[:port]=rate[/burst],...")
+    registration_concurrency: int = Field(4, ge=1, le=64, description="Queries in flight per registry server")
+    registration_timeout: float = Field(10.0, gt=0, description="Seconds per RDAP request or WHOIS exchange")
+    registration_ca_file: str | None = Field(None, description="CA bundle for RDAP servers (tests)")
     sentry_dsn: SecretStr | None = Field(None, description="Sentry DSN; unset = Sentry off")
 
     def database(self) -> str:

@@ -5,7 +5,10 @@ Used by the entry points (API, CLI, Celery tasks); the services below them recei
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import timedelta
 from functools import cache
+from pathlib import Path
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -14,6 +17,16 @@ from leadhunter.db.engine import make_engine, make_session_factory
 from leadhunter.domain.provider_rules import default_provider_rules, parse_provider_rules
 from leadhunter.domain.scoring_rules import default_scoring_rules, parse_scoring_rules
 from leadhunter.scanners.dns.resolver import parse_nameserver, system_nameservers
+from leadhunter.scanners.registration.bootstrap import (
+    BootstrapError,
+    ServerDirectory,
+    load_bootstrap,
+    parse_rdap_overrides,
+    parse_whois_overrides,
+)
+from leadhunter.scanners.registration.ratelimit import Limit, parse_rate_overrides
+from leadhunter.scanners.registration.stage import RegistrationOptions
+from leadhunter.scanners.tenant import UnsafeTargetError, check_http_target
 from leadhunter.services.scanning import ScanOptions
 
 
@@ -52,3 +65,47 @@ def scan_options(settings: Settings, *, nameservers: list[str] | None = None, no
 def session_factory(database_url: str) -> sessionmaker[Session]:
     """One engine and session factory per database URL per process."""
     return make_session_factory(make_engine(database_url))
+
+
+@dataclass(frozen=True)
+class RegistrationSetup:
+    """Everything the registration stage needs, read from settings: where to ask, how fast, the cache."""
+
+    directory: ServerDirectory
+    options: RegistrationOptions
+    cache_path: Path
+    ttl: timedelta
+
+
+def bootstrap_path(settings: Settings) -> Path:
+    """Where a refreshed IANA bootstrap file lives (``HUNTER_RDAP_BOOTSTRAP`` or data_dir/rdap-dns.json)."""
+    return settings.rdap_bootstrap or settings.data_dir / "rdap-dns.json"
+
+
+def registration_setup(settings: Settings) -> RegistrationSetup:
+    """The registration stage's wiring (ConfigError names the bad setting)."""
+    try:
+        rdap = parse_rdap_overrides(settings.rdap_servers)
+        whois = parse_whois_overrides(settings.whois_servers)
+        bootstrap = load_bootstrap(bootstrap_path(settings))
+        limits = parse_rate_overrides(settings.registration_rates)
+    except (BootstrapError, ValueError, OSError) as exc:
+        raise ConfigError(f"registration: {exc}") from exc
+    try:
+        for url in rdap.values():
+            check_http_target(url, allow_private=settings.allow_private_targets)
+        for server in whois.values():
+            check_http_target(f"whois://{server.host}", allow_private=settings.allow_private_targets)
+    except UnsafeTargetError as exc:
+        raise ConfigError(f"registration: {exc}") from exc
+    options = RegistrationOptions(
+        rdap_limit=Limit(settings.rdap_rate), whois_limit=Limit(settings.whois_rate), limits=limits,
+        per_server_concurrency=settings.registration_concurrency, rdap_timeout=settings.registration_timeout,
+        whois_timeout=settings.registration_timeout, verify=settings.registration_ca_file or True,
+        allow_private=settings.allow_private_targets,
+    )
+    return RegistrationSetup(
+        directory=ServerDirectory(bootstrap, rdap_overrides=rdap, whois_overrides=whois), options=options,
+        cache_path=settings.data_dir / "registration-cache.sqlite",
+        ttl=timedelta(days=settings.registration_ttl_days),
+    )

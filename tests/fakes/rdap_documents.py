@@ -53,7 +53,8 @@ def _common(record: DomainRecord, self_url: str) -> JsonDict:
     return {
         "objectClassName": "domain",
         "ldhName": record.name.upper(),
-        "rdapConformance": ["rdap_level_0", "icann_rdap_response_profile_1", "icann_rdap_technical_implementation_guide_1"],
+        "rdapConformance": ["rdap_level_0", "icann_rdap_response_profile_1",
+                            "icann_rdap_technical_implementation_guide_1"],
         "links": [{"value": self_url, "rel": "self", "href": self_url, "type": "application/rdap+json"}],
         "status": list(record.statuses),
         "events": [

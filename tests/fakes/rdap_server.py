@@ -98,9 +98,9 @@ class RdapServer(LoopbackHTTPServer):
     def _domain(self, name: str, role: str) -> Reply | None:
         fault = self._take_fault(name)
         if fault is not None:
-            answer = self._faulty(fault)
-            if answer is not False:
-                return answer  # type: ignore[return-value]
+            answered, reply = self._faulty(fault)
+            if answered:
+                return reply
         with self._state:
             record = self._records.get(name)
         if record is None:
@@ -112,22 +112,21 @@ class RdapServer(LoopbackHTTPServer):
             return _reply(200, registry_answer(record, f"{self.registry_url}domain/{name}", registrar))
         return _reply(200, registrar_answer(record, f"{self.registrar_url}domain/{name}"))
 
-    def _faulty(self, kind: str) -> Reply | None | bool:
-        """The reply for a fault, None to drop the connection, False to answer normally after a delay."""
+    def _faulty(self, kind: str) -> tuple[bool, Reply | None]:
+        """(answered, reply) for a fault: a None reply drops the connection; not answered = go on normally."""
         self._count("fault" if not kind.startswith("429") else "429")
         if kind.startswith("429"):
             seconds = kind.partition(":")[2] or "1"
-            return _reply(429, error_answer(429, "Too Many Requests"), {"Retry-After": seconds})
+            return True, _reply(429, error_answer(429, "Too Many Requests"), {"Retry-After": seconds})
         if kind == "500":
-            return _reply(500, error_answer(500, "Internal Server Error"))
+            return True, _reply(500, error_answer(500, "Internal Server Error"))
         if kind == "drop":
-            return None
+            return True, None
         if kind == "not_json":
-            return Reply(200, b"<html>maintenance</html>", {"Content-Type": "text/html"})
+            return True, Reply(200, b"<html>maintenance</html>", {"Content-Type": "text/html"})
         if kind.startswith("slow:"):
-            if self.sleep(float(kind.partition(":")[2])):
-                return None
-            return False
+            stopped = self.sleep(float(kind.partition(":")[2]))
+            return stopped, None
         raise ValueError(f"unknown fault kind {kind!r}")
 
     def _count(self, kind: str) -> None:

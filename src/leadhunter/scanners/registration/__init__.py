@@ -1,1 +1,1 @@
-"""Registration data (registrar, creation and expiry dates, nameservers): RDAP, and WHOIS where a registry has no RDAP."""
+"""Registration data (registrar, creation and expiry dates, nameservers): RDAP, else WHOIS."""

@@ -10,9 +10,10 @@ related, type ``application/rdap+json``) is followed once and the registrar's an
 from __future__ import annotations
 
 import email.utils
+import ssl
 import time
-from dataclasses import replace
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -77,8 +78,9 @@ class RdapClient:
         self._allow_private = allow_private
         self._retries = retries
         self._max_retry_after = max_retry_after
+        tls: ssl.SSLContext | bool = ssl.create_default_context(cafile=verify) if isinstance(verify, str) else verify
         self._client = client or httpx.AsyncClient(
-            timeout=timeout, verify=verify, follow_redirects=False, trust_env=False,
+            timeout=timeout, verify=tls, follow_redirects=False, trust_env=False,
             limits=httpx.Limits(max_connections=64, max_keepalive_connections=32),
             headers={"Accept": f"{RDAP_JSON}, application/json;q=0.9", "User-Agent": "leadhunter/0.1"},
         )
@@ -173,5 +175,5 @@ def _origin(url: str) -> str:
 
 def _note(facts: RegistrationFacts, field: str, reason: str) -> RegistrationFacts:
     """Record why ``field`` stayed empty."""
-    withheld = tuple(w for w in facts.withheld if w.field != field) + (Withheld(field, reason),)
+    withheld = (*(w for w in facts.withheld if w.field != field), Withheld(field, reason))
     return replace(facts, withheld=withheld)

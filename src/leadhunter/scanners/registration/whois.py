@@ -8,6 +8,7 @@ answer pauses that server's bucket for ``throttle_pause`` seconds.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -85,7 +86,6 @@ class WhoisClient:
             return b"".join(chunks)
         finally:
             writer.close()
-            try:
+            # The server may already have dropped the connection; nothing is left to close cleanly then.
+            with contextlib.suppress(ConnectionError, OSError):
                 await writer.wait_closed()
-            except (ConnectionError, OSError):
-                pass  # the server already dropped the connection; nothing left to close cleanly
