@@ -12,8 +12,9 @@ The time the limits allow is ``T_limit = max over servers s of (n_s - burst) / r
 number of queries server s must answer (registry queries, registrar follow-ups, WHOIS queries); the
 stage passes when its wall time is within 20 % of T_limit. The fakes run in a child process (their
 CPU, request logs and memory are theirs); the stage uses the on-disk cache as ``hunter scan`` does.
-Memory: resident size sampled every second against progress; "flat" means the growth after the first 10 % of answers stays small. Pacing: the
-most queries any server saw in a sliding 1-second window (must not exceed rate + burst).
+Memory: resident size sampled every second against progress; "flat" means the growth after the first
+10 % of answers stays small. Pacing: the most queries any server saw in a sliding 1-second window (must
+not exceed rate + burst).
 """
 
 from __future__ import annotations
