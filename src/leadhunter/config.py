@@ -83,6 +83,8 @@ class Settings(BaseSettings):
     # Registration data (RDAP, WHOIS): beside the DNS scan, with its own per-server limits and cache.
     registration: bool = Field(True, description="Look up registration data in the service (HUNTER_REGISTRATION)")
     registration_ttl_days: float = Field(7.0, gt=0, description="Reuse a registry answer this many days")
+    registration_expire_soon_days: int = Field(30, ge=1, le=365, description="Tag expire-soon within this many days")
+    registration_new_domain_days: int = Field(180, ge=1, le=3650, description="Tag new-domain when this young")
     rdap_servers: str = Field("", description="RDAP overrides: tld=url,... (any public suffix, e.g. com.tr)")
     whois_servers: str = Field("", description="WHOIS overrides: tld=host[:port],... (port 43 by default)")
     rdap_bootstrap: Path | None = Field(

@@ -19,6 +19,7 @@ from typing import Any
 
 EXPIRE_SOON_DAYS = 30  # default: a domain expiring within this many days is tagged expire-soon
 NEW_DOMAIN_DAYS = 180  # default: a domain registered within this many days is tagged new-domain
+REGISTRATION_TAGS = frozenset({"expire-soon", "new-domain"})  # the automatic tags this stage owns
 
 
 class RegistrationOutcome(StrEnum):
