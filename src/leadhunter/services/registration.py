@@ -67,8 +67,8 @@ async def refresh_registrations(factory: sessionmaker[Session], stage: Registrat
     with factory() as session:
         fresh = registration_repo.fresh_ids(session, company_ids, younger_than=policy.ttl, now=now)
         wanted = [cid for cid in dict.fromkeys(company_ids) if cid not in fresh]
-        rows = session.execute(select(Company.id, Company.domain).where(Company.id.in_(wanted))) if wanted else []
-        domains: dict[int, str] = {company_id: domain for company_id, domain in rows}
+        pairs = session.execute(select(Company.id, Company.domain).where(Company.id.in_(wanted))) if wanted else []
+        domains: dict[int, str] = {company_id: domain for company_id, domain in pairs}
     if not domains:
         return 0
     found: dict[str, RegistrationFacts] = {}
