@@ -67,8 +67,10 @@ async def refresh_registrations(factory: sessionmaker[Session], stage: Registrat
     with factory() as session:
         fresh = registration_repo.fresh_ids(session, company_ids, younger_than=policy.ttl, now=now)
         wanted = [cid for cid in dict.fromkeys(company_ids) if cid not in fresh]
-        pairs = session.execute(select(Company.id, Company.domain).where(Company.id.in_(wanted))) if wanted else []
-        domains: dict[int, str] = {company_id: domain for company_id, domain in pairs}
+        domains: dict[int, str] = {}
+        if wanted:
+            domains = {cid: domain for cid, domain in session.execute(
+                select(Company.id, Company.domain).where(Company.id.in_(wanted)))}
     if not domains:
         return 0
     found: dict[str, RegistrationFacts] = {}
