@@ -83,14 +83,15 @@ async def refresh_registrations(factory: sessionmaker[Session], stage: Registrat
         for company_id, domain in domains.items():
             facts = found.get(domain)
             if facts is not None:
-                _store_one(session, company_id, domain, facts, rows.get(company_id), set(tags[company_id]),
+                store_registration(session, company_id, domain, facts, rows.get(company_id), set(tags[company_id]),
                            checked_at, now, policy)
     return len(domains)
 
 
-def _store_one(session: Session, company_id: int, domain: str, facts: RegistrationFacts,
-               existing: CompanyRegistration | None, tags_before: set[str], checked_at: datetime, now: datetime,
-               policy: RegistrationPolicy) -> None:
+def store_registration(session: Session, company_id: int, domain: str, facts: RegistrationFacts,
+                       existing: CompanyRegistration | None, tags_before: set[str], checked_at: datetime,
+                       now: datetime, policy: RegistrationPolicy) -> None:
+    """Store one lookup's result with its changes, tags and alert (``tags_before``: the company's tags)."""
     ok = RegistrationOutcome.OK
     old = registration_repo.facts_of(existing, domain) if existing is not None and existing.outcome == ok else None
     row = registration_repo.store(session, company_id, facts, checked_at, existing)
