@@ -1,6 +1,6 @@
 // The lead modal's "Registration" section: registrar, registration and expiry dates (with how many days are
 // left, flagged when within 30), the registrant organisation or why it is withheld, nameservers, and where and
-// when the record was fetched. Texts in English and Turkish; nothing is built with innerHTML.
+// when the record was fetched. Texts in English and Turkish; every value is set as text, never parsed as markup.
 
 import { el } from "./dom.js";
 import { addMessages } from "./i18n.js";
