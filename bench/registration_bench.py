@@ -1,6 +1,6 @@
 """Registration stage benchmark: 10,000 domains through RDAP and WHOIS fakes, each server rate-limited.
 
-    .venv/bin/python bench/registration_bench.py                       # defaults below, ~2 minutes
+    .venv/bin/python bench/registration_bench.py                       # defaults below, ~3.5 minutes
     .venv/bin/python bench/registration_bench.py --domains 2000 --whois-domains 30   # a quick look
 
 Servers (real sockets on 127.0.0.1, in this process's threads): ``--rdap-servers`` registry RDAP servers
@@ -173,8 +173,8 @@ async def run_stage(directory: ServerDirectory, ca: str, plan: list[tuple[str, s
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--domains", type=int, default=10_000)
-    parser.add_argument("--whois-domains", type=int, default=120, help=".tr domains (WHOIS), of --domains")
-    parser.add_argument("--rdap-servers", type=int, default=9)
+    parser.add_argument("--whois-domains", type=int, default=200, help=".tr domains (WHOIS), of --domains")
+    parser.add_argument("--rdap-servers", type=int, default=5)
     parser.add_argument("--rdap-rate", type=float, default=10.0)
     parser.add_argument("--whois-rate", type=float, default=1.0)
     parser.add_argument("--follow", type=float, default=0.1, help="share of registry answers naming no registrar")
