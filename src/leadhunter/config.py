@@ -102,6 +102,21 @@ class Settings(BaseSettings):
         "", description="Hunter's address as its users open it (e.g. https://hunter.example.com): its host is "
                         "allowed and its origin trusted; D365 leads link back to <public_url>/?lead=<domain>; "
                         "empty = no link (the hnt_hunterurl column is not sent)")
+    # Registration data (RDAP, WHOIS): beside the DNS scan, with its own per-server limits and cache.
+    registration: bool = Field(True, description="Look up registration data in the service (HUNTER_REGISTRATION)")
+    registration_ttl_days: float = Field(7.0, gt=0, description="Reuse a registry answer this many days")
+    registration_expire_soon_days: int = Field(30, ge=1, le=365, description="Tag expire-soon within this many days")
+    registration_new_domain_days: int = Field(180, ge=1, le=3650, description="Tag new-domain when this young")
+    rdap_servers: str = Field("", description="RDAP overrides: tld=url,... (any public suffix, e.g. com.tr)")
+    whois_servers: str = Field("", description="WHOIS overrides: tld=host[:port],... (port 43 by default)")
+    rdap_bootstrap: Path | None = Field(
+        None, description="IANA dns.json to use; default data_dir/rdap-dns.json if refreshed, else the shipped one")
+    rdap_rate: float = Field(10.0, gt=0, description="Queries per second per RDAP server")
+    whois_rate: float = Field(1.0, gt=0, description="Queries per second per WHOIS server")
+    registration_rates: str = Field("", description="Per-server limits: host[:port]=rate[/burst],...")
+    registration_concurrency: int = Field(4, ge=1, le=64, description="Queries in flight per registry server")
+    registration_timeout: float = Field(10.0, gt=0, description="Seconds per RDAP request or WHOIS exchange")
+    registration_ca_file: str | None = Field(None, description="CA bundle for RDAP servers (tests)")
     sentry_dsn: SecretStr | None = Field(None, description="Sentry DSN; unset = Sentry off")
 
     @field_validator("partner_center_direction")

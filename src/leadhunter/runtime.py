@@ -5,6 +5,8 @@ Used by the entry points (API, CLI, Celery tasks); the services below them recei
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import timedelta
 from functools import cache
 from pathlib import Path
 
@@ -19,6 +21,16 @@ from leadhunter.domain.scoring_rules import default_scoring_rules, parse_scoring
 from leadhunter.domain.whitespace_rules import default_whitespace_rules, parse_whitespace_rules
 from leadhunter.scanners.dns.resolver import parse_nameserver, system_nameservers
 from leadhunter.scanners.ipdb import IpDatabaseError, shared_ip_database
+from leadhunter.scanners.registration.bootstrap import (
+    BootstrapError,
+    ServerDirectory,
+    load_bootstrap,
+    parse_rdap_overrides,
+    parse_whois_overrides,
+)
+from leadhunter.scanners.registration.ratelimit import Limit, parse_rate_overrides
+from leadhunter.scanners.registration.stage import RegistrationOptions
+from leadhunter.scanners.tenant import UnsafeTargetError, check_http_target
 from leadhunter.services.scanning import ScanOptions
 
 
@@ -68,3 +80,47 @@ def session_factory(database_url: str, *,
                     lock_wait_seconds: float = DEFAULT_LOCK_WAIT_SECONDS) -> sessionmaker[Session]:
     """One engine and session factory per database URL (and SQLite lock wait, seconds) per process."""
     return make_session_factory(make_engine(database_url, lock_wait_seconds=lock_wait_seconds))
+
+
+@dataclass(frozen=True)
+class RegistrationSetup:
+    """Everything the registration stage needs, read from settings: where to ask, how fast, the cache."""
+
+    directory: ServerDirectory
+    options: RegistrationOptions
+    cache_path: Path
+    ttl: timedelta
+
+
+def bootstrap_path(settings: Settings) -> Path:
+    """Where a refreshed IANA bootstrap file lives (``HUNTER_RDAP_BOOTSTRAP`` or data_dir/rdap-dns.json)."""
+    return settings.rdap_bootstrap or settings.data_dir / "rdap-dns.json"
+
+
+def registration_setup(settings: Settings) -> RegistrationSetup:
+    """The registration stage's wiring (ConfigError names the bad setting)."""
+    try:
+        rdap = parse_rdap_overrides(settings.rdap_servers)
+        whois = parse_whois_overrides(settings.whois_servers)
+        bootstrap = load_bootstrap(bootstrap_path(settings))
+        limits = parse_rate_overrides(settings.registration_rates)
+    except (BootstrapError, ValueError, OSError) as exc:
+        raise ConfigError(f"registration: {exc}") from exc
+    try:
+        for url in rdap.values():
+            check_http_target(url, allow_private=settings.allow_private_targets)
+        for server in whois.values():
+            check_http_target(f"whois://{server.host}", allow_private=settings.allow_private_targets)
+    except UnsafeTargetError as exc:
+        raise ConfigError(f"registration: {exc}") from exc
+    options = RegistrationOptions(
+        rdap_limit=Limit(settings.rdap_rate), whois_limit=Limit(settings.whois_rate), limits=limits,
+        per_server_concurrency=settings.registration_concurrency, rdap_timeout=settings.registration_timeout,
+        whois_timeout=settings.registration_timeout, verify=settings.registration_ca_file or True,
+        allow_private=settings.allow_private_targets,
+    )
+    return RegistrationSetup(
+        directory=ServerDirectory(bootstrap, rdap_overrides=rdap, whois_overrides=whois), options=options,
+        cache_path=settings.data_dir / "registration-cache.sqlite",
+        ttl=timedelta(days=settings.registration_ttl_days),
+    )

@@ -13,12 +13,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from leadhunter.db.engine import make_engine, make_session_factory
 from leadhunter.db.migrate import upgrade
 from leadhunter.db.models import Company, CompanyChange, MetricCounter, RawLead, Scan, Tag
+from leadhunter.db.registration_models import CompanyRegistration
 from leadhunter.domain.changes import detect_changes, verdict_of
 from leadhunter.domain.provider_rules import PROVIDERS
 from leadhunter.domain.scoring_rules import CATEGORIES, default_scoring_rules
@@ -27,6 +28,8 @@ from leadhunter.services import scan_jobs
 from leadhunter.services.demo_data import BATCH, DEMO_MARKER, Catalogue, DemoSummary, generate_companies, seed_demo
 from leadhunter.services.scanning import ScanOptions
 from pg_scratch import scratch_pg_database
+
+REGISTRATION_KINDS = {"expire_soon", "registrar_changed", "nameservers_changed"}
 
 NOW = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 COUNT = 400  # more than the catalogue walk (every setup × strong/medium/weak, every story and fault)
@@ -133,12 +136,27 @@ def test_change_history_follows_from_the_scans(demo: sessionmaker[Session]) -> N
                           "segment_changed"}
     assert any(c.alert for c in changes) and any(not c.alert for c in changes)
     for change in changes:  # each recorded change is what detect_changes says between two stored scans
+        if change.kind in REGISTRATION_KINDS:
+            continue  # from the registration record, not the scans (see test_demo_registration_facts)
         history = [s for s in scans[change.company_id] if s.status != "failed"]
         pairs = itertools.pairwise(history)
         expected = {(c.kind, c.old, c.new) for a, b in pairs for c in detect_changes(verdict_of(a.report),
                                                                                       verdict_of(b.report))}
         assert (change.kind, change.old, change.new) in expected
     assert sum(1 for s in scans.values() if len(s) > 1) >= len(kinds)
+
+
+def test_demo_registration_facts(demo: sessionmaker[Session]) -> None:
+    with demo() as session:
+        records = list(session.scalars(select(CompanyRegistration)))
+        alerts = list(session.scalars(select(CompanyChange).where(CompanyChange.kind == "expire_soon")))
+        tags = Counter(t.tag for t in session.scalars(select(Tag).where(Tag.auto.is_(True))))
+        companies = session.scalar(select(func.count()).select_from(Company))
+    assert len(records) == companies
+    assert {r.outcome for r in records} == {"ok", "unknown"} and {r.source for r in records} == {"rdap", "whois"}
+    assert all(r.source == "whois" for r in records if r.company_id and r.server and "trabis" in r.server)
+    assert alerts and all(a.alert for a in alerts) and tags["expire-soon"] == len(alerts) and tags["new-domain"]
+    assert any(r.withheld for r in records) and any(r.registrant_organization for r in records)
 
 
 def test_tags_names_and_idn_domains_look_real(demo: sessionmaker[Session]) -> None:

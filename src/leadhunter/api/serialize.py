@@ -5,9 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from leadhunter.db import registration_repo
 from leadhunter.db.d365_repo import NEVER_PUSHED, LeadD365
 from leadhunter.db.models import Company
 from leadhunter.db.referrals_repo import LeadReferrals
+from leadhunter.db.registration_models import CompanyRegistration
+from leadhunter.domain.registration import RegistrationOutcome, days_until_expiry, registration_json
 from leadhunter.domain.scoring_rules import default_scoring_rules
 
 
@@ -70,6 +73,8 @@ EXPORT_COLUMNS: list[tuple[str, str]] = [
     ("tenant_source", "tenant_source"), ("dmarc", "dmarc_policy"), ("scan_status", "scan_status"),
     ("scanned_at", "scanned_at"),
 ]
+REGISTRATION_EXPORT_COLUMNS = ["registrar", "registered", "expires"]
+"""Columns appended to every export line from the company's registration record (empty when none)."""
 
 
 def segment_rule_json(rule: int | None) -> dict[str, Any] | None:
@@ -83,10 +88,24 @@ def segment_rule_json(rule: int | None) -> dict[str, Any] | None:
             "score_min": row.when.score_min, "score_max": row.when.score_max}
 
 
-def export_row(company: Company) -> list[object]:
-    """One export line, in :data:`EXPORT_COLUMNS` order."""
+def export_row(company: Company, registration: CompanyRegistration | None = None) -> list[object]:
+    """One export line: :data:`EXPORT_COLUMNS`, then :data:`REGISTRATION_EXPORT_COLUMNS` (dates as YYYY-MM-DD)."""
     out: list[object] = []
     for _, attr in EXPORT_COLUMNS:
         value = getattr(company, attr)
         out.append(_iso(value) if isinstance(value, datetime) else value)
+    known = registration is not None and registration.outcome == RegistrationOutcome.OK
+    out.append(registration.registrar if known and registration else None)
+    for when in ((registration.registered_at, registration.expires_at) if known and registration else (None, None)):
+        out.append(when.date().isoformat() if when else None)
     return out
+
+
+def registration_detail(row: CompanyRegistration | None, domain: str, now: datetime) -> dict[str, Any] | None:
+    """The lead detail's ``registration``: the stable JSON shape plus ``checked_at`` (last attempt),
+    ``last_error`` (why the last attempt failed, the stored answer kept) and ``days_until_expiry``."""
+    if row is None:
+        return None
+    facts = registration_repo.facts_of(row, domain)
+    return {**registration_json(facts), "checked_at": _iso(row.checked_at), "last_error": row.last_error,
+            "days_until_expiry": days_until_expiry(facts, now)}

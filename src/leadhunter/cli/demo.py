@@ -45,6 +45,7 @@ def _demo_environment(data_dir: Path, offline: bool) -> None:
         # nameserver that does not answer, fails fast and is stored as a partial scan, as it would be offline.
         os.environ["HUNTER_DNS_NAMESERVERS"] = f"127.0.0.1:{_unused_udp_port()}"
         os.environ["HUNTER_TENANT_DISCOVERY"] = "false"
+        os.environ["HUNTER_REGISTRATION"] = "false"  # offline: no registry is asked (the demo data has its own)
         os.environ.setdefault("HUNTER_DNS_TIMEOUT", "0.5")
         os.environ.setdefault("HUNTER_DNS_RETRIES", "0")
 

@@ -8,6 +8,7 @@ from leadhunter.cli.admin import import_command, keys_app
 from leadhunter.cli.d365 import d365_app
 from leadhunter.cli.demo import demo_command
 from leadhunter.cli.partner_center import partner_center_app
+from leadhunter.cli.registration import registration_app
 from leadhunter.cli.scan import scan_command
 from leadhunter.cli.service import beat_command, db_app, serve_command, worker_command
 
@@ -27,6 +28,7 @@ app.add_typer(keys_app, name="keys")
 app.add_typer(db_app, name="db")
 app.add_typer(partner_center_app, name="partner-center")
 app.add_typer(d365_app, name="d365")
+app.add_typer(registration_app, name="registration")
 
 
 @app.callback()

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import json
 import sys
-from collections import Counter
-from collections.abc import Callable, Iterable
+from collections import Counter, deque
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -15,12 +16,17 @@ import typer
 
 from leadhunter.cli.progress import Progress
 from leadhunter.config import Settings
-from leadhunter.runtime import ConfigError, scan_options
+from leadhunter.domain.normalize import normalize_domain
+from leadhunter.domain.registration import RegistrationFacts, RegistrationOutcome, registration_json
+from leadhunter.runtime import ConfigError, RegistrationSetup, registration_setup, scan_options
+from leadhunter.scanners.registration.cache import SqliteCache
+from leadhunter.scanners.registration.stage import RegistrationStage
 from leadhunter.scanners.tenant import UnsafeTargetError
 from leadhunter.services.input_lists import iter_inputs
 from leadhunter.services.scanning import Scanner, ScanOptions
 
 _TABLE = "{:<32} {:<8} {:<22} {:>5} {:<9} {:<4} {:>3} {:<6}"
+_REG_COLUMN = " {:<10} {:<28}"  # expires (or outcome), registrar
 
 
 def _loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
@@ -44,17 +50,31 @@ def _table_row(report: dict[str, Any]) -> str:
     return f"{row}  {report['message']}" if report["status"] == "failed" and report.get("message") else row
 
 
-async def _run(inputs: Iterable[str], options: ScanOptions, as_json: bool, progress: Progress) -> Counter[str]:
+def _registration_cell(facts: dict[str, Any] | None) -> str:
+    if facts is None:
+        return _REG_COLUMN.format("-", "-")
+    if facts["outcome"] != RegistrationOutcome.OK:
+        return _REG_COLUMN.format(facts["outcome"], str(facts.get("reason") or "")[:28])
+    expires = (facts.get("expires") or "-")[:10]
+    return _REG_COLUMN.format(expires, str(facts.get("registrar") or "-")[:28])
+
+
+async def _run(inputs: Iterable[str], options: ScanOptions, as_json: bool, progress: Progress,
+               registration: RegistrationSetup | None = None) -> Counter[str]:
     counts: Counter[str] = Counter()
     out = sys.stdout
     if not as_json:
-        out.write(_TABLE.format("domain", "status", "provider", "score", "segment", "cat", "pri", "conf") + "\n")
+        header = _TABLE.format("domain", "status", "provider", "score", "segment", "cat", "pri", "conf")
+        if registration is not None:
+            header += _REG_COLUMN.format("expires", "registrar")
+        out.write(header + "\n")
     async with Scanner(options) as scanner:
         try:
-            async for outcome in scanner.scan_stream(inputs):
-                report = outcome.report(options.scoring_rules)
+            async for report in _reports(scanner, inputs, options, registration):
                 if as_json:
                     out.write(json.dumps(report, ensure_ascii=False) + "\n")
+                elif registration is not None:
+                    out.write(_table_row(report) + _registration_cell(report["registration"]) + "\n")
                 else:
                     out.write(_table_row(report) + "\n")
                 counts[report["status"]] += 1
@@ -87,9 +107,54 @@ def _pushback_note(scanner: Scanner) -> str | None:
     return "pushback: " + "; ".join(parts) if parts else None
 
 
+async def _reports(scanner: Scanner, inputs: Iterable[str], options: ScanOptions,
+                   registration: RegistrationSetup | None) -> AsyncIterator[dict[str, Any]]:
+    """Reports in input order. With registration, each domain's lookup starts as the DNS scan reads it
+    and runs in the stage's own per-server queues; the DNS scan is drained by its own task into a
+    buffer, so it never waits on a slow registry: only the printing of a line waits for its lookup."""
+    if registration is None:
+        async for outcome in scanner.scan_stream(inputs):
+            yield outcome.report(options.scoring_rules)
+        return
+    cache = SqliteCache(registration.cache_path, registration.ttl)
+    async with RegistrationStage(registration.directory, options=registration.options, cache=cache) as stage:
+        futures: deque[asyncio.Future[RegistrationFacts] | None] = deque()
+
+        def feed() -> Iterator[str]:
+            for text in inputs:
+                norm = normalize_domain(text)
+                futures.append(stage.submit(norm.domain) if norm.ok and norm.domain else None)
+                yield text
+
+        done: asyncio.Queue[tuple[dict[str, Any], asyncio.Future[RegistrationFacts] | None] | None] = asyncio.Queue()
+
+        async def drain_scan() -> None:
+            try:
+                async for outcome in scanner.scan_stream(feed()):
+                    done.put_nowait((outcome.report(options.scoring_rules), futures.popleft()))
+            finally:
+                done.put_nowait(None)
+
+        producer = asyncio.ensure_future(drain_scan())
+        try:
+            while (item := await done.get()) is not None:
+                report, future = item
+                report["registration"] = None if future is None else registration_json(await asyncio.shield(future))
+                yield report
+            await producer  # re-raise what stopped the scan, if anything did
+        finally:
+            producer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await producer
+            cache.close()
+
+
 _FILE_HELP = "One input per line, or a CSV with a domain/website/e-mail column"
 _NS_HELP = "HOST[:PORT]; repeat to fail over (default: HUNTER_DNS_NAMESERVERS or the system's)"
 _PROGRESS_HELP = "Progress bar on stderr (default: when stderr is a terminal)"
+_REGISTRATION_HELP = ("Also look up registration data (RDAP, or WHOIS for .tr and others without RDAP): adds a "
+                      "'registration' key to --json and expires/registrar columns to the table; it runs beside "
+                      "the DNS scan, each registry at its own rate limit, answers cached 7 days")
 
 
 def scan_command(
@@ -99,6 +164,7 @@ def scan_command(
     nameserver: Annotated[list[str] | None, typer.Option("--nameserver", "-n", help=_NS_HELP)] = None,
     no_tenant: Annotated[bool, typer.Option("--no-tenant", help="Skip Microsoft tenant discovery")] = False,
     progress: Annotated[bool | None, typer.Option("--progress/--no-progress", help=_PROGRESS_HELP)] = None,
+    registration: Annotated[bool, typer.Option("--registration", help=_REGISTRATION_HELP)] = False,
 ) -> None:
     """Scan domains: DNS, Microsoft tenant, provider, explained score.
 
@@ -116,8 +182,10 @@ def scan_command(
     """
     if not domains and file is None:
         raise typer.BadParameter("give domains as arguments or --file")
+    settings = Settings()
     try:
-        options = scan_options(Settings(), nameservers=list(nameserver or []), no_tenant=no_tenant)
+        options = scan_options(settings, nameservers=list(nameserver or []), no_tenant=no_tenant)
+        setup = registration_setup(settings) if registration else None
     except ConfigError as exc:
         raise typer.BadParameter(str(exc), param_hint="--nameserver" if "nameserver" in str(exc) else None) from exc
     inputs: Iterable[str] = itertools.chain(domains or [], iter_inputs(file) if file else [])
@@ -126,7 +194,7 @@ def scan_command(
     bar = Progress(total, enabled=show)
     try:
         with asyncio.Runner(loop_factory=_loop_factory()) as runner:
-            counts = runner.run(_run(inputs, options, as_json, bar))
+            counts = runner.run(_run(inputs, options, as_json, bar, setup))
     except UnsafeTargetError as exc:
         raise typer.BadParameter(str(exc)) from exc
     except KeyboardInterrupt:

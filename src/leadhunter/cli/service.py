@@ -59,6 +59,8 @@ def serve_command(
     # would die right there, leaving the worker and scheduler below running. Exiting cleanly runs ``finally``.
     signal.signal(signal.SIGTERM, _exit_cleanly)
     children = [_child("worker"), _child("beat")] if worker else []
+    if worker and settings.registration:
+        children.append(_child("worker", "--queues", "registration"))
     try:
         from leadhunter.api.app import create_app
         from leadhunter.api.logs import LOG_CONFIG
@@ -80,10 +82,15 @@ def _exit_cleanly(signum: int, frame: FrameType | None) -> None:
     raise SystemExit(0)
 
 
+_QUEUES_HELP = ("Comma-separated queues: celery (scans, syncs, pushes) and/or registration (RDAP/WHOIS lookups; "
+                "run one such worker: the registries' rate limits live in its process)")
+
+
 def worker_command(
     concurrency: Annotated[int, typer.Option(help="Worker processes")] = 1,
+    queues: Annotated[str, typer.Option(help=_QUEUES_HELP)] = "celery",
 ) -> None:
-    """Run a Celery worker (scan chunks, periodic rescans)."""
+    """Run a Celery worker (scan chunks, periodic rescans; with --queues registration: registration lookups)."""
     settings = Settings()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     upgrade(settings.database())
@@ -93,7 +100,7 @@ def worker_command(
     # leaves no orphaned pool children); more: prefork.
     pool = "solo" if concurrency == 1 else "prefork"
     app.worker_main(["worker", "--loglevel=INFO", f"--concurrency={concurrency}", f"--pool={pool}",
-                     "--without-gossip", "--without-mingle", "-n", f"hunter-{os.getpid()}@%h"])
+                     "--without-gossip", "--without-mingle", "-n", f"hunter-{os.getpid()}@%h", "-Q", queues])
 
 
 def beat_command() -> None:

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from leadhunter.db.models import Company, CompanyChange, MetricCounter, RawLead, Scan, Tag, utcnow
 from leadhunter.db.search_text import search_text
 from leadhunter.domain.changes import Change
+from leadhunter.domain.registration import REGISTRATION_TAGS
 from leadhunter.domain.report import has_verdict
 
 
@@ -211,10 +212,17 @@ def apply_scan(session: Session, company: Company, report: dict[str, Any], job_i
         replace_auto_tags(session, company.id, tags)
 
 
-def replace_auto_tags(session: Session, company_id: int, tags: set[str]) -> None:
-    """Make the company's automatic tags exactly ``tags``; manual tags are untouched."""
+def replace_auto_tags(session: Session, company_id: int, tags: set[str], *,
+                      family: frozenset[str] | None = None) -> None:
+    """Make the company's automatic tags exactly ``tags``; manual tags are untouched. With ``family`` only
+    automatic tags in that family are replaced; without it, every automatic tag but those the registration
+    stage owns (:data:`~leadhunter.domain.registration.REGISTRATION_TAGS`, kept across DNS rescans)."""
     current = {t.tag: t for t in session.scalars(select(Tag).where(Tag.company_id == company_id))}
-    stale = [t.id for name, t in current.items() if t.auto and name not in tags]
+
+    def replaceable(name: str) -> bool:
+        return name in family if family is not None else name not in REGISTRATION_TAGS
+
+    stale = [t.id for name, t in current.items() if t.auto and name not in tags and replaceable(name)]
     if stale:
         session.execute(delete(Tag).where(Tag.id.in_(stale)))
     for name in tags - set(current):

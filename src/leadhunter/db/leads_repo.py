@@ -18,11 +18,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Boolean, ColumnElement, Integer, Select, column, func, literal_column, select, table
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
+from leadhunter.db import registration_repo
 from leadhunter.db.d365_repo import d365_status_condition
 from leadhunter.db.models import Company, Tag
 from leadhunter.db.referrals_repo import referral_type_condition
@@ -71,6 +73,8 @@ class LeadFilter:
     search: str | None = None
     referral_types: tuple[str, ...] = ()  # Partner Center lead types; "any" / "none": with / without a referral
     d365_statuses: tuple[str, ...] = ()  # D365 push states; "not_synced" includes leads never pushed
+    expires_within_days: int | None = None  # domain registration expires between now and N days from now
+    registered_after: datetime | None = None  # domain registered on or after this moment (UTC)
 
 
 def list_leads(
@@ -201,6 +205,10 @@ def filter_conditions(flt: LeadFilter, dialect: str) -> list[ColumnElement[bool]
         conditions.append(referral_type_condition(flt.referral_types))  # EXISTS on partner_center_referrals
     if flt.d365_statuses:
         conditions.append(d365_status_condition(flt.d365_statuses))  # EXISTS on d365_lead_sync
+    if flt.expires_within_days is not None:  # IN on company_registrations.expires_at's index
+        conditions.append(registration_repo.expires_within_condition(flt.expires_within_days, datetime.now(UTC)))
+    if flt.registered_after is not None:
+        conditions.append(registration_repo.registered_after_condition(flt.registered_after))
     if has_search(flt):
         conditions.append(_search_condition(flt.search or "", dialect))
     return conditions

@@ -18,7 +18,8 @@ def create_celery(settings: Settings) -> Celery:
     if broker.startswith("sqla+sqlite"):
         settings.data_dir.mkdir(parents=True, exist_ok=True)
     app = Celery("hunter", broker=broker, include=["leadhunter.jobs.tasks", "leadhunter.jobs.referral_tasks",
-                                                     "leadhunter.jobs.d365_tasks"])
+                                                     "leadhunter.jobs.d365_tasks",
+                                                     "leadhunter.jobs.registration_tasks"])
     app.conf.update(
         task_serializer="json",
         accept_content=["json"],
@@ -32,6 +33,8 @@ def create_celery(settings: Settings) -> Celery:
         beat_schedule=beat_schedule(settings),
         timezone="UTC",
         worker_hijack_root_logger=False,
+        # Registration lookups wait on registries' rate limits: their own queue and worker, never a scan's.
+        task_routes={"hunter.registration_lookup": {"queue": "registration"}},
     )
     return app
 

@@ -9,6 +9,7 @@ from leadhunter.config import Settings
 
 D365_RESUME_SECONDS = 300.0  # how often unfinished D365 push jobs are looked for and re-sent
 STALLED_SWEEP_SECONDS = 60.0  # how often pending chunks of running jobs are re-dispatched if stalled
+REGISTRATION_SWEEP_SECONDS = 3600.0  # how often companies with a missing or stale registration record are queued
 
 
 def beat_schedule(settings: Settings) -> dict[str, dict[str, Any]]:
@@ -21,6 +22,8 @@ def beat_schedule(settings: Settings) -> dict[str, dict[str, Any]]:
     if settings.partner_center_enabled:
         entries["partner-center-sync"] = {"task": "hunter.sync_referrals", "kwargs": {"trigger": "beat"},
                                           "schedule": settings.partner_center_sync_interval}
+    if settings.registration:
+        entries["registration-sweep"] = {"task": "hunter.registration_sweep", "schedule": REGISTRATION_SWEEP_SECONDS}
     if settings.d365_enabled:
         # Re-sends D365 pushes whose broker message was lost (workers also resume them when they start).
         entries["d365-resume"] = {"task": "hunter.resume_d365_pushes", "schedule": D365_RESUME_SECONDS}

@@ -13,8 +13,9 @@ from sqlalchemy.exc import OperationalError
 
 from leadhunter.config import Settings
 from leadhunter.jobs.celery_app import app
+from leadhunter.jobs.registration_tasks import dispatch_registration
 from leadhunter.runtime import scan_options, session_factory
-from leadhunter.services import scan_jobs
+from leadhunter.services import registration, scan_jobs
 
 log = logging.getLogger(__name__)
 STALL_AFTER = timedelta(minutes=10)  # a running job's pending chunk is re-sent after this long without progress
@@ -49,6 +50,10 @@ def scan_chunk(self: Any, job_id: int, chunk: int) -> int:
         stored = runner.run(scan_jobs.scan_chunk(session_factory(settings.database()), scan_options(settings),
                                                  job_id, chunk))
     log.info("job %s chunk %s: %s stored", job_id, chunk, stored)
+    if stored and settings.registration:
+        # Beside the scan, never in its way: the lookups go to the registration queue and its own worker.
+        with session_factory(settings.database())() as session:
+            dispatch_registration(registration.chunk_company_ids(session, job_id, chunk))
     return stored
 
 

@@ -31,8 +31,9 @@ from leadhunter.domain.changes import Change, auto_tags, detect_changes, verdict
 from leadhunter.domain.normalize import normalize_domain
 from leadhunter.domain.provider_rules import parse_provider_rules
 from leadhunter.domain.scoring_rules import ScoringRules, default_scoring_rules
-from leadhunter.services import scan_jobs
+from leadhunter.services import registration, scan_jobs
 from leadhunter.services.demo_facts import PRESETS, Catalogue, Posture, Setup, all_setups, synthetic_facts
+from leadhunter.services.demo_registration import demo_registration
 from leadhunter.services.scanning import ScanOutcome
 
 # The fact model is re-exported: callers (CLI, tests, benchmarks) import the demo from this one module.
@@ -235,10 +236,13 @@ def seed_demo(factory: sessionmaker[Session], *, companies: int = DEFAULT_COMPAN
     if finished or foreign:
         return DemoSummary(False, existing)
     started, stored, scans = time.perf_counter(), 0, 0
-    generated = (c for c in generate_companies(companies, seed=seed, now=now) if c.domain not in stored_before)
+    at = now or datetime.now(UTC)
+    generated = (c for c in generate_companies(companies, seed=seed, now=at) if c.domain not in stored_before)
     while batch := list(islice(generated, BATCH)):
         with factory.begin() as session:
             (_store_bulk if bulk else _store)(session, batch)
+            session.flush()
+            _store_registrations(session, batch, at)
         stored, scans = stored + len(batch), scans + sum(len(c.scans) for c in batch)
     with factory.begin() as session:
         session.add(MetricCounter(name=DEMO_MARKER, label="companies", value=stored + len(stored_before)))
@@ -260,6 +264,17 @@ def _store(session: Session, batch: list[DemoCompany]) -> None:
                     session.flush()
                 scan_jobs.store_report(session, company, report, None, when)
             session.add_all(Tag(company_id=company.id, tag=tag, auto=False) for tag in demo.tags)
+
+
+def _store_registrations(session: Session, batch: list[DemoCompany], now: datetime) -> None:
+    """Each company's registration record, tags and expire_soon alert, as the registration task stores them."""
+    ids = {domain: cid for domain, cid in session.execute(
+        select(Company.domain, Company.id).where(Company.domain.in_([d.domain for d in batch])))}
+    policy = registration.RegistrationPolicy()
+    for demo in batch:
+        facts = demo_registration(demo.domain, demo.name, now)
+        registration.store_registration(session, ids[demo.domain], demo.domain, facts, None, set(),
+                                        facts.fetched_at or now, now, policy)
 
 
 def _payload(demo: DemoCompany) -> dict[str, Any]:

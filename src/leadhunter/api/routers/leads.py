@@ -3,18 +3,27 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, date, datetime, time
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from leadhunter.api.deps import CallerDep, PageDep, SessionDep, Text
 from leadhunter.api.dispatch import dispatch_all
 from leadhunter.api.errors import ApiError, error_responses
-from leadhunter.api.serialize import EXPORT_COLUMNS, export_row, lead_json, segment_rule_json
-from leadhunter.db import companies_repo, d365_repo, leads_repo, referrals_repo
+from leadhunter.api.serialize import (
+    EXPORT_COLUMNS,
+    REGISTRATION_EXPORT_COLUMNS,
+    export_row,
+    lead_json,
+    registration_detail,
+    segment_rule_json,
+)
+from leadhunter.db import companies_repo, d365_repo, leads_repo, referrals_repo, registration_repo
 from leadhunter.db.models import Company, Tag
 from leadhunter.domain.normalize import normalize_domain
 from leadhunter.services import scan_jobs
@@ -25,6 +34,7 @@ router = APIRouter(prefix="/api/leads", tags=["leads"], responses=error_response
 UNSCANNED = "unscanned"
 """KPI key of leads without a segment or category yet (not scanned, or every scan failed)."""
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+_EXPORT_BATCH = 500  # companies whose registration records are read in one query while exporting
 
 
 class LeadFilterParams(BaseModel):
@@ -44,6 +54,9 @@ class LeadFilterParams(BaseModel):
         default_factory=list, description="Partner Center referral type; any / none: with / without a referral")
     d365_status: list[Literal["not_synced", "queued", "in_progress", "synced", "error"]] = Field(
         default_factory=list, description="Dynamics 365 push state (not_synced includes leads never pushed)")
+    expires_within_days: int | None = Field(
+        None, ge=0, le=3650, description="Domain registration expires within this many days from now")
+    registered_after: date | None = Field(None, description="Domain registered on or after this date (UTC)")
 
     def to_filter(self) -> leads_repo.LeadFilter:
         if self.sort != "default" and self.sort not in leads_repo.SORTABLE:
@@ -56,7 +69,8 @@ class LeadFilterParams(BaseModel):
             segments=tuple(self.segment), providers=tuple(self.provider), gateways=tuple(self.gateway),
             categories=tuple(self.category), tags=tuple(self.tag), score_min=self.score_min,
             score_max=self.score_max, search=self.q or None, referral_types=tuple(self.referral_type),
-            d365_statuses=tuple(self.d365_status),
+            d365_statuses=tuple(self.d365_status), expires_within_days=self.expires_within_days,
+            registered_after=datetime.combine(self.registered_after, time.min, UTC) if self.registered_after else None,
         )
 
 
@@ -128,15 +142,27 @@ def export(session: SessionDep, _: CallerDep, params: FilterDep,
     flt = params.to_filter()
 
     def rows() -> Iterator[list[object]]:
+        batch: list[Company] = []
         for company in leads_repo.iter_leads(session, flt, sort=params.sort, descending=params.order == "desc"):
-            yield export_row(company)
+            batch.append(company)
+            if len(batch) >= _EXPORT_BATCH:
+                yield from _export_batch(session, batch)
+                batch = []
+        yield from _export_batch(session, batch)
 
-    header = [c for c, _ in EXPORT_COLUMNS]
+    header = [c for c, _ in EXPORT_COLUMNS] + REGISTRATION_EXPORT_COLUMNS
     if format == "xlsx":
         return StreamingResponse(xlsx_chunks(header, rows()), media_type=XLSX_TYPE,
                                  headers={"Content-Disposition": 'attachment; filename="hunter-leads.xlsx"'})
     return StreamingResponse(csv_chunks(header, rows()), media_type="text/csv; charset=utf-8",
                              headers={"Content-Disposition": 'attachment; filename="hunter-leads.csv"'})
+
+
+def _export_batch(session: Session, companies: list[Company]) -> Iterator[list[object]]:
+    """Export lines for a batch of companies with their registration records (one query per batch)."""
+    records = registration_repo.for_companies(session, [c.id for c in companies])
+    for company in companies:
+        yield export_row(company, records.get(company.id))
 
 
 @router.post("", status_code=202)
@@ -192,6 +218,8 @@ def lead_detail(session: SessionDep, _: CallerDep, domain: Text) -> dict[str, An
                      "score": s.report.get("score"), "segment": s.report.get("segment")} for s in scans],
         "changes": [{"changed_at": c.changed_at.isoformat(), "kind": c.kind, "old": c.old, "new": c.new,
                      "detail": c.detail, "alert": c.alert} for c in companies_repo.changes_of(session, company.id)],
+        "registration": registration_detail(registration_repo.for_companies(session, [company.id]).get(company.id),
+                                            company.domain, datetime.now(UTC)),
     }
 
 

@@ -1,0 +1,1 @@
+"""Registration data (registrar, creation and expiry dates, nameservers): RDAP, else WHOIS."""
