@@ -7,6 +7,7 @@ from importlib import resources
 from typing import Any
 
 import pytest
+from footprint_builders import GOOGLE_MX, NO_TENANT, PROOFPOINT_MX, D, build, federated, judged
 
 from leadhunter.domain.changes import auto_tags, detect_changes, verdict_of
 from leadhunter.domain.facts import DomainFacts
@@ -23,7 +24,6 @@ from leadhunter.domain.lookups import Outcome
 from leadhunter.domain.normalize import normalize_domain
 from leadhunter.domain.report import assessment_report
 from leadhunter.domain.whitespace_rules import WhitespaceRulesError, default_whitespace_rules, parse_whitespace_rules
-from footprint_builders import D, GOOGLE_MX, NO_TENANT, PROOFPOINT_MX, build, federated, judged
 
 INTUNE = "enterpriseenrollment-s.manage.microsoft.com"
 AWS_WWW = ("d111111abcdef8.cloudfront.net",)

@@ -150,7 +150,8 @@ async def scan_chunk(factory: sessionmaker[Session], options: ScanOptions, job_i
                 if item_id not in still:
                     continue
                 report = outcome.report(options.scoring_rules)
-                store_report(session, companies[domain], report, job_id, scanned_at)
+                store_report(session, companies[domain], report, job_id, scanned_at,
+                             footprint_alerts=options.whitespace_rules.change_alerts)
                 states.setdefault(report["status"], []).append(item_id)
         for state, ids in states.items():  # one UPDATE per outcome, not per item
             for start in range(0, len(ids), 500):
@@ -161,8 +162,9 @@ async def scan_chunk(factory: sessionmaker[Session], options: ScanOptions, job_i
 
 
 def store_report(session: Session, company: Company, report: dict[str, Any], job_id: int | None,
-                 scanned_at: datetime) -> None:
-    """Store one scan report for a company with its change history and auto tags.
+                 scanned_at: datetime, *, footprint_alerts: frozenset[str] | None = None) -> None:
+    """Store one scan report for a company with its change history and auto tags (``footprint_alerts``: the
+    footprint change kinds that are alerts; default the shipped white-space rule file's).
 
     A lookup that failed is not a record that is missing: when the scan failed, or its MX lookup did not
     answer while the company already has a verdict, the scan is kept as evidence but the verdict, the
@@ -170,9 +172,10 @@ def store_report(session: Session, company: Company, report: dict[str, Any], job
     """
     old = verdict_of({"provider": company.provider, "gateway": company.gateway, "score": company.score,
                       "segment": company.segment, "category": company.category,
-                      "dmarc": {"policy": company.dmarc_policy}})
+                      "dmarc": {"policy": company.dmarc_policy},
+                      "footprint": (company.footprint or {}).get("footprint")})
     if not inconclusive(report, had_verdict=company.provider is not None):
-        changes = detect_changes(old, verdict_of(report))
+        changes = detect_changes(old, verdict_of(report), footprint_alerts=footprint_alerts)
         companies_repo.apply_scan(session, company, report, job_id, scanned_at, changes, auto_tags(report))
         return
     companies_repo.apply_scan(session, company, report, job_id, scanned_at, [], None, update_verdict=False)
