@@ -99,7 +99,8 @@ def footprint_changes(old: Verdict, new: Verdict, alerts: frozenset[str]) -> lis
     return changes
 
 
-def detect_changes(old: Verdict | None, new: Verdict, *, footprint_alerts: frozenset[str] | None = None) -> list[Change]:
+def detect_changes(old: Verdict | None, new: Verdict, *,
+                   footprint_alerts: frozenset[str] | None = None) -> list[Change]:
     """Changes from ``old`` (None for a first scan: no changes) to ``new``. ``footprint_alerts``: the footprint
     change kinds that are alerts (default: the shipped white-space rule file's ``[changes] alert``)."""
     if old is None or old.provider is None:
