@@ -8,7 +8,9 @@ from typing import Any
 from leadhunter.db.d365_repo import NEVER_PUSHED, LeadD365
 from leadhunter.db.models import Company
 from leadhunter.db.referrals_repo import LeadReferrals
+from leadhunter.domain.footprint_columns import PLAY_TAG, SAAS_TAG, infrastructure_line, play_labels
 from leadhunter.domain.scoring_rules import default_scoring_rules
+from leadhunter.domain.whitespace_rules import default_whitespace_rules
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -26,6 +28,7 @@ def lead_json(company: Company, tags: list[str], referrals: LeadReferrals | None
     its Dynamics 365 push state (None: never pushed)."""
     name, label, action = _category(company)
     d365 = d365 or NEVER_PUSHED
+    plain, plays, saas = split_tags(tags)
     return {
         "id": company.id,
         "domain": company.domain,
@@ -47,7 +50,13 @@ def lead_json(company: Company, tags: list[str], referrals: LeadReferrals | None
         "scan_status": company.scan_status,
         "scanned_at": _iso(company.scanned_at),
         "created_at": _iso(company.created_at),
-        "tags": tags,
+        "tags": plain,
+        "plays": plays,  # white-space play keys (labels: GET /api/leads/facets "play_labels", the detail's grid)
+        "saas": saas,  # SaaS products seen in the apex TXT
+        "web_host": company.web_host,
+        "dns_host": company.dns_host,
+        "mail_country": company.mail_country,
+        "web_country": company.web_country,
         "referral_type": referrals.lead_type if referrals else None,
         "referral_count": referrals.count if referrals else 0,
         "referral_link_status": "linked" if referrals else None,
@@ -62,12 +71,45 @@ def lead_json(company: Company, tags: list[str], referrals: LeadReferrals | None
     }
 
 
+def split_tags(tags: list[str]) -> tuple[list[str], list[str], list[str]]:
+    """A company's tags as (plain tags, play keys, SaaS tags): plays and SaaS products are tags with the
+    ``play:`` / ``saas:`` prefix in the database."""
+    plain = [t for t in tags if not t.startswith((PLAY_TAG, SAAS_TAG))]
+    plays = [t[len(PLAY_TAG):] for t in tags if t.startswith(PLAY_TAG)]
+    saas = [t[len(SAAS_TAG):] for t in tags if t.startswith(SAAS_TAG)]
+    return plain, _in_grid_order(plays), saas
+
+
+def _in_grid_order(plays: list[str]) -> list[str]:
+    order = {key: n for n, key in enumerate(default_whitespace_rules().plays)}
+    return sorted(plays, key=lambda key: (order.get(key, len(order)), key))
+
+
+def company_play_labels(company: Company, plays: list[str], lang: str = "en") -> list[str]:
+    """The labels of ``plays`` for ``company``, placeholders filled from its stored verdict."""
+    values = {"web_host": company.web_host, "dns_host": company.dns_host, "gateway": company.gateway,
+              "provider": company.provider}
+    return play_labels(plays, default_whitespace_rules(), values, lang)
+
+
+def company_infrastructure(company: Company) -> str:
+    """The one-line infrastructure summary of ``company`` (DNS host, web host and country, mail)."""
+    provider = company.provider if company.provider not in (None, "Unknown") else None
+    if provider == "Hosting" and company.hosting_label:
+        provider = company.hosting_label
+    return infrastructure_line(dns_host=company.dns_host, web_host=company.web_host, web_country=company.web_country,
+                               mail_country=company.mail_country, provider=provider)
+
+
 EXPORT_COLUMNS: list[tuple[str, str]] = [
     ("domain", "domain_unicode"), ("ascii_domain", "domain"), ("company", "name"), ("category", "category"),
     ("priority", "priority"), ("score", "score"), ("segment", "segment"), ("provider", "provider"),
     ("gateway", "gateway"), ("hosting", "hosting_label"), ("confidence", "confidence"), ("tenant_id", "tenant_id"),
     ("dmarc", "dmarc_policy"), ("scan_status", "scan_status"), ("scanned_at", "scanned_at"),
+    ("web_host", "web_host"), ("dns_host", "dns_host"), ("web_country", "web_country"),
+    ("mail_country", "mail_country"), ("plays", ""), ("saas", ""), ("infrastructure", ""),
 ]
+"""Export header → company attribute (empty: computed from the tags or several columns)."""
 
 
 def segment_rule_json(rule: int | None) -> dict[str, Any] | None:
@@ -81,10 +123,13 @@ def segment_rule_json(rule: int | None) -> dict[str, Any] | None:
             "score_min": row.when.score_min, "score_max": row.when.score_max}
 
 
-def export_row(company: Company) -> list[object]:
-    """One export line, in :data:`EXPORT_COLUMNS` order."""
+def export_row(company: Company, tags: list[str]) -> list[object]:
+    """One export line, in :data:`EXPORT_COLUMNS` order; ``tags`` are the company's (plays, SaaS)."""
+    _, plays, saas = split_tags(tags)
+    computed = {"plays": "; ".join(company_play_labels(company, plays)), "saas": ", ".join(saas),
+                "infrastructure": company_infrastructure(company)}
     out: list[object] = []
-    for _, attr in EXPORT_COLUMNS:
-        value = getattr(company, attr)
+    for header, attr in EXPORT_COLUMNS:
+        value = getattr(company, attr) if attr else computed[header]
         out.append(_iso(value) if isinstance(value, datetime) else value)
     return out
