@@ -8,9 +8,8 @@ from typing import Any
 from leadhunter.db.d365_repo import NEVER_PUSHED, LeadD365
 from leadhunter.db.models import Company
 from leadhunter.db.referrals_repo import LeadReferrals
-from leadhunter.domain.footprint_columns import PLAY_TAG, SAAS_TAG, infrastructure_line, play_labels
 from leadhunter.domain.scoring_rules import default_scoring_rules
-from leadhunter.domain.whitespace_rules import default_whitespace_rules
+from leadhunter.services.lead_footprint import company_infrastructure, company_play_labels, split_tags
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -69,36 +68,6 @@ def lead_json(company: Company, tags: list[str], referrals: LeadReferrals | None
         "d365_pushed_at": _iso(d365.pushed_at),
         "d365_synced_at": _iso(d365.synced_at),
     }
-
-
-def split_tags(tags: list[str]) -> tuple[list[str], list[str], list[str]]:
-    """A company's tags as (plain tags, play keys, SaaS tags): plays and SaaS products are tags with the
-    ``play:`` / ``saas:`` prefix in the database."""
-    plain = [t for t in tags if not t.startswith((PLAY_TAG, SAAS_TAG))]
-    plays = [t[len(PLAY_TAG):] for t in tags if t.startswith(PLAY_TAG)]
-    saas = [t[len(SAAS_TAG):] for t in tags if t.startswith(SAAS_TAG)]
-    return plain, _in_grid_order(plays), saas
-
-
-def _in_grid_order(plays: list[str]) -> list[str]:
-    order = {key: n for n, key in enumerate(default_whitespace_rules().plays)}
-    return sorted(plays, key=lambda key: (order.get(key, len(order)), key))
-
-
-def company_play_labels(company: Company, plays: list[str], lang: str = "en") -> list[str]:
-    """The labels of ``plays`` for ``company``, placeholders filled from its stored verdict."""
-    values = {"web_host": company.web_host, "dns_host": company.dns_host, "gateway": company.gateway,
-              "provider": company.provider}
-    return play_labels(plays, default_whitespace_rules(), values, lang)
-
-
-def company_infrastructure(company: Company) -> str:
-    """The one-line infrastructure summary of ``company`` (DNS host, web host and country, mail)."""
-    provider = company.provider if company.provider not in (None, "Unknown") else None
-    if provider == "Hosting" and company.hosting_label:
-        provider = company.hosting_label
-    return infrastructure_line(dns_host=company.dns_host, web_host=company.web_host, web_country=company.web_country,
-                               mail_country=company.mail_country, provider=provider)
 
 
 EXPORT_COLUMNS: list[tuple[str, str]] = [

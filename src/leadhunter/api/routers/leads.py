@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from leadhunter.api.deps import CallerDep, PageDep, SessionDep, Text
 from leadhunter.api.dispatch import dispatch_all
 from leadhunter.api.errors import ApiError, error_responses
-from leadhunter.api.serialize import EXPORT_COLUMNS, company_infrastructure, export_row, lead_json, segment_rule_json
+from leadhunter.api.serialize import EXPORT_COLUMNS, export_row, lead_json, segment_rule_json
 from leadhunter.db import companies_repo, d365_repo, leads_repo, referrals_repo
 from leadhunter.db.models import Company, Tag
 from leadhunter.domain.footprint_columns import PLAY_TAG, SAAS_TAG
@@ -22,6 +22,7 @@ from leadhunter.domain.whitespace_rules import PLAY_KEYS, default_whitespace_rul
 from leadhunter.services import scan_jobs
 from leadhunter.services.export_writer import csv_chunks, xlsx_chunks
 from leadhunter.services.ingest import LeadInput, ingest_leads
+from leadhunter.services.lead_footprint import company_infrastructure
 
 Country = Annotated[str, Field(pattern="^[A-Za-z]{2}$")]
 router = APIRouter(prefix="/api/leads", tags=["leads"], responses=error_responses(401, 422, 429))
