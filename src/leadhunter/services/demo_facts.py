@@ -4,8 +4,9 @@ were wired a given way.
 :class:`Setup` says how the mail is wired (mailbox provider, hosting label, gateway, self-hosted, no MX, ...),
 :class:`Posture` how well it is authenticated (SPF, DKIM, DMARC, a failing lookup); :func:`synthetic_facts`
 turns the two into the :class:`DomainFacts` (MX, TXT/SPF, DMARC, DKIM probes, autodiscover, addresses, tenant,
-and the footprint lookups of :mod:`demo_footprint`) the provider really publishes for such a domain. The :class:`Catalogue` of providers, hosting labels and
-gateways is read from the provider rule file. Pure and deterministic for a seed: no network, no database.
+and the footprint lookups of :mod:`demo_footprint`) the provider really publishes for such a domain. The
+:class:`Catalogue` of providers, hosting labels and gateways is read from the provider rule file. Pure and
+deterministic for a seed: no network, no database.
 """
 
 from __future__ import annotations
