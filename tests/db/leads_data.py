@@ -4,6 +4,7 @@ reference of the filters and orders that ``leads_repo`` must reproduce in SQL.""
 from __future__ import annotations
 
 import random
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -75,7 +76,16 @@ def company_values(rng: random.Random, i: int) -> dict[str, Any]:
             priority=rng.randint(1, 7), category=rng.choice(["P1", "P2", "P3", "P4", "P5", "P6", None]),
             breakdown=[{"kind": "provider", "points": 10}], evidence=["MX 10 mx.example"],
         )
+        # The footprint columns from their own generator, so the draws above stay what they were.
+        fp = random.Random(i)
+        values.update(web_host=fp.choice([None, "AWS", "Azure", "Natro", "Cloudflare"]),
+                      dns_host=fp.choice([None, "Azure DNS", "Route 53", "GoDaddy"]),
+                      mail_country=fp.choice([None, "TR", "IE", "US"]), web_country=fp.choice([None, "TR", "DE", "US"]))
     return values
+
+
+FOOTPRINT_TAGS = [frozenset(), frozenset({"play:intune"}), frozenset({"play:intune", "play:teams_phone"}),
+                  frozenset({"play:azure_migration", "saas:zoom"}), frozenset({"saas:atlassian", "saas:zoom"})]
 
 
 def seed(engine: Engine) -> list[Row]:
@@ -92,6 +102,7 @@ def seed(engine: Engine) -> list[Row]:
         rows = []
         for values in data:
             tags = tag_choices[rng.randrange(4)] if rng.random() < 0.12 else frozenset()
+            tags |= FOOTPRINT_TAGS[zlib.crc32(values["domain"].encode()) % 5 if values.get("web_host") else 0]
             rows.append(Row(ids[values["domain"]], values, tags))
         session.execute(insert(Tag), [{"company_id": r.id, "tag": t, "auto": False} for r in rows for t in r.tags])
     return rows
@@ -114,7 +125,8 @@ def leads_database(request: pytest.FixtureRequest, tmp_path_factory: pytest.Temp
 def matches(row: Row, flt: LeadFilter) -> bool:
     """The reference filter (``search`` folded as ``leadhunter.db.search_text.fold`` documents)."""
     for values, column in ((flt.segments, "segment"), (flt.providers, "provider"), (flt.gateways, "gateway"),
-                           (flt.categories, "category")):
+                           (flt.categories, "category"), (flt.web_hosts, "web_host"), (flt.dns_hosts, "dns_host"),
+                           (flt.mail_countries, "mail_country"), (flt.web_countries, "web_country")):
         if values and row.get(column) not in values:
             return False
     score = row.get("score")
@@ -123,6 +135,10 @@ def matches(row: Row, flt: LeadFilter) -> bool:
     if flt.score_max is not None and (score is None or score > flt.score_max):
         return False
     if flt.tags and not row.tags & set(flt.tags):
+        return False
+    if flt.plays and not row.tags & {f"play:{p}" for p in flt.plays}:
+        return False
+    if flt.saas and not row.tags & {f"saas:{t}" for t in flt.saas}:
         return False
     needle = fold((flt.search or "").strip())
     if needle:

@@ -78,6 +78,15 @@ FILTERS = [
     LeadFilter(tags=("hot",), providers=("M365",), score_min=50),
     LeadFilter(tags=("no-such-tag",)),
     LeadFilter(providers=("M365",), gateways=("Mimecast",), categories=("P3", "P4", "P5"), score_min=1, score_max=99),
+    # the footprint (migration 0010): host and country columns, plays and SaaS products as tags
+    LeadFilter(plays=("intune",)),
+    LeadFilter(plays=("teams_phone", "azure_migration")),
+    LeadFilter(plays=("intune",), tags=("hot",)),
+    LeadFilter(saas=("zoom",), plays=("azure_migration",)),
+    LeadFilter(web_hosts=("AWS",)),
+    LeadFilter(web_hosts=("AWS", "Azure"), dns_hosts=("Azure DNS",), score_min=30),
+    LeadFilter(mail_countries=("TR",), web_countries=("DE", "US")),
+    LeadFilter(plays=("intune",), web_hosts=("Natro",), mail_countries=("IE",), providers=("M365",)),
 ]
 
 
@@ -95,6 +104,7 @@ def test_filters_are_not_vacuous(leads_db: LeadsDb) -> None:
     assert sizes[13] == 0
     assert all(0 < n < len(leads_db.rows) for i, n in sizes.items() if i != 13)
     assert sizes[11] > sizes[10]  # "hot or event" finds more than "hot"
+    assert sizes[15] > sizes[17]  # "intune" finds more than "intune and hot"
 
 
 def test_filter_with_sort_and_direction(leads_db: LeadsDb) -> None:

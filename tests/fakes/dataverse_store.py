@@ -54,7 +54,8 @@ def lead_columns(prefix: str, choices: dict[str, list[int]]) -> dict[str, Column
             "emailaddress1": 100, "telephone1": 50, "mobilephone": 20, "websiteurl": 200, "description": 2000,
             "qualificationcomments": 2000, "address1_city": 80, "address1_country": 80}  # fmt: skip
     hunter_text = {"domain": 253, "prioritycategory": 10, "segment": 20, "provider": 200, "tenantid": 36,
-                   "referralid": 100, "referraltype": 50, "scorebreakdown": 4000, "hunterurl": 1000}  # fmt: skip
+                   "referralid": 100, "referraltype": 50, "scorebreakdown": 4000, "hunterurl": 1000, "plays": 1000,
+                   "infrastructure": 400}  # fmt: skip
     columns = {name: Column("string", limit) for name, limit in text.items()}
     columns.update({f"{prefix}{name}": Column("string", limit) for name, limit in hunter_text.items()})
     columns[f"{prefix}finalscore"] = Column("int", (0, 100))

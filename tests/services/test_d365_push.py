@@ -158,3 +158,28 @@ def test_d365_down_leads_wait_then_go_when_it_is_back(d365: D365Env) -> None:
     assert {d365.sync(i).attempts for i in ids} == {2}
     with d365.factory() as session:
         assert session.scalar(select(D365BulkJob.status).where(D365BulkJob.id == request.job_id)) == "done"
+
+
+def test_push_writes_the_plays_and_the_infrastructure_line(d365: D365Env) -> None:
+    from footprint_reports import footprint_report
+    from leadhunter.db import companies_repo
+    from leadhunter.services.scan_jobs import store_report
+
+    okta = "https://contoso.okta.com/app/office365/sso/wsfed/passive"
+    with d365.factory.begin() as session:
+        companies = companies_repo.upsert_companies(session, [("aws.com.tr", "aws.com.tr", "AWS Co"),
+                                                              ("plain.com.tr", "plain.com.tr", None)])
+        store_report(session, companies["aws.com.tr"], footprint_report(
+            "aws.com.tr", web="aws", ns="aws", tenant=okta, web_country="US"), None, utcnow())
+        store_report(session, companies["plain.com.tr"], footprint_report(
+            "plain.com.tr", intune=True, teams=True, web="azure"), None, utcnow())
+        ids = [companies["aws.com.tr"].id, companies["plain.com.tr"].id]
+    request = d365.queue(ids)
+    d365.drain(d365.client(), request.job_id, request.chunks)
+    (lead,) = d365.dataverse.leads_for("aws.com.tr")
+    assert lead["hnt_plays"] == ("Move sign-in to Entra ID; Device management (Intune / Business Premium); "
+                                 "Teams Phone / meetings; Azure migration of AWS")
+    assert lead["hnt_infrastructure"] == "DNS: Route 53 · Web: AWS (US) · Mail: M365 (IE)"
+    (plain,) = d365.dataverse.leads_for("plain.com.tr")
+    assert plain["hnt_plays"] is None  # nothing to sell on the grid: the column is cleared, not left stale
+    assert plain["hnt_infrastructure"] == "DNS: Azure DNS · Web: Azure (TR) · Mail: M365 (IE)"

@@ -287,3 +287,40 @@ def test_a_rescan_without_dns_is_stored_as_partial_and_keeps_the_history(tmp_pat
             kinds = set(session.scalars(select(CompanyChange.kind).where(
                 CompanyChange.company_id == cid, CompanyChange.changed_at == history[-1].scanned_at)))
             assert "provider_changed" not in kinds
+
+
+def test_every_footprint_signal_play_and_state_appears(demo: sessionmaker[Session]) -> None:
+    from leadhunter.domain.footprint_rules import default_footprint_rules
+    from leadhunter.domain.whitespace_rules import PLAY_KEYS, ROW_KEYS
+
+    rules = default_footprint_rules()
+    values: dict[str, set[object]] = {}
+    states: dict[str, set[str]] = {}
+    rows: dict[str, set[str]] = {}
+    plays: set[str] = set()
+    saas: set[str] = set()
+    for company in _companies(demo):
+        if not company.footprint:
+            continue
+        for key, signal in company.footprint["footprint"].items():
+            states.setdefault(key, set()).add(signal["state"])
+            values.setdefault(key, set()).add(signal["value"])
+            saas.update(signal.get("tags") or ())
+        for row in company.footprint["whitespace"]["rows"]:
+            rows.setdefault(row["key"], set()).add(row["state"])
+            if row["play"]:
+                plays.add(row["play"]["key"])
+    assert plays == set(PLAY_KEYS)
+    assert all(states[key] == {"present", "absent", "unknown"} for key in ("intune", "entra_registration", "teams"))
+    assert all("present" in states[key] for key in states)
+    assert {r.name for r in rules.dns_hosts} <= values["dns_host"]
+    assert {r.name for r in rules.web_hosts} <= values["web_host"]
+    assert {r.name for r in rules.idps} | {"Other IdP"} <= values["federation"]
+    assert {r.tag for r in rules.saas} == saas
+    assert {"Exchange Online", "Own host"} <= values["exchange_autodiscover"]
+    assert all(rows[key] >= {"in_use", "not_seen"} for key in ROW_KEYS)
+    with demo() as session:
+        tags = set(session.scalars(select(Tag.tag).distinct()))
+        countries = set(session.scalars(select(Company.mail_country).distinct()))
+    assert {f"play:{key}" for key in PLAY_KEYS} <= tags and {"intune", "teams", "web-aws", "adfs", "okta"} <= tags
+    assert {"TR", "IE", "US"} <= countries

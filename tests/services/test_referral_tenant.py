@@ -92,7 +92,7 @@ def test_referral_tenant_is_the_leads_until_a_scan_finds_one(pc_env: PcEnv, dns:
         LOCAL: (REFERRAL_TENANT, "referral"), FOUND: (OTHER_REFERRAL_TENANT, "referral")}
     shown = lead_json(synced[LOCAL], [])
     assert (shown["tenant_id"], shown["tenant_source"]) == (REFERRAL_TENANT, "referral")
-    row = dict(zip([name for name, _ in EXPORT_COLUMNS], export_row(synced[LOCAL]), strict=True))
+    row = dict(zip([name for name, _ in EXPORT_COLUMNS], export_row(synced[LOCAL], []), strict=True))
     assert (row["tenant_id"], row["tenant_source"]) == (REFERRAL_TENANT, "referral")
 
     for _ in range(2):  # the first scan, then a rescan: the referral's tenant survives, the scan's wins

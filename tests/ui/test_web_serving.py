@@ -12,7 +12,7 @@ from ui_support import UiServer
 
 from leadhunter.api.routers.web import WEB_ROOT
 
-JS_FILES = sorted(p.relative_to(WEB_ROOT).as_posix() for p in (WEB_ROOT / "js").glob("*.js"))
+JS_FILES = sorted(p.relative_to(WEB_ROOT).as_posix() for p in (WEB_ROOT / "js").rglob("*.js"))  # feature folders too
 
 
 def test_index_is_served_at_the_root_with_security_headers(empty_server: UiServer) -> None:
@@ -69,7 +69,7 @@ def test_scripts_never_parse_html_and_load_nothing_from_elsewhere(name: str) -> 
 
 def test_every_module_is_preloaded_so_imports_cost_one_round_trip() -> None:
     html = (WEB_ROOT / "index.html").read_text("utf-8")
-    preloaded = set(re.findall(r'<link rel="modulepreload" href="/static/(js/[\w.-]+)">', html))
+    preloaded = set(re.findall(r'<link rel="modulepreload" href="/static/(js/[\w./-]+)">', html))
     entry_points = {"js/main.js", "js/early.js"}  # loaded by their <script> tags
     assert preloaded == {name for name in JS_FILES if name.startswith("js/") and name not in entry_points}
     # early.js asks for the first page while the rest loads: it and its imports come before the other modules
@@ -83,8 +83,10 @@ def test_every_script_is_reachable_over_http(empty_server: UiServer) -> None:
 
 
 def test_facets_list_every_filter_value_with_counts(empty_server: UiServer) -> None:
-    assert empty_server.client.get("/api/leads/facets").json() == {
-        "segments": {}, "categories": {}, "providers": {}, "gateways": {}, "tags": {}}
+    empty = empty_server.client.get("/api/leads/facets").json()
+    assert {k: v for k, v in empty.items() if k != "play_labels"} == {
+        "segments": {}, "categories": {}, "providers": {}, "gateways": {}, "tags": {}, "plays": {}, "saas": {},
+        "web_hosts": {}, "dns_hosts": {}, "mail_countries": {}, "web_countries": {}}
     seed_companies(empty_server.factory)
     body = empty_server.client.get("/api/leads/facets").json()
     assert body["segments"] == {"Cold": 3, "Existing": 4, "Migration": 11, "Skip": 4}

@@ -12,6 +12,7 @@ from leadhunter.db.referrals_repo import LeadReferrals
 from leadhunter.db.registration_models import CompanyRegistration
 from leadhunter.domain.registration import RegistrationOutcome, days_until_expiry, registration_json
 from leadhunter.domain.scoring_rules import default_scoring_rules
+from leadhunter.services.lead_footprint import company_infrastructure, company_play_labels, split_tags
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -29,6 +30,7 @@ def lead_json(company: Company, tags: list[str], referrals: LeadReferrals | None
     its Dynamics 365 push state (None: never pushed)."""
     name, label, action = _category(company)
     d365 = d365 or NEVER_PUSHED
+    plain, plays, saas = split_tags(tags)
     return {
         "id": company.id,
         "domain": company.domain,
@@ -51,7 +53,13 @@ def lead_json(company: Company, tags: list[str], referrals: LeadReferrals | None
         "scan_status": company.scan_status,
         "scanned_at": _iso(company.scanned_at),
         "created_at": _iso(company.created_at),
-        "tags": tags,
+        "tags": plain,
+        "plays": plays,  # white-space play keys (labels: GET /api/leads/facets "play_labels", the detail's grid)
+        "saas": saas,  # SaaS products seen in the apex TXT
+        "web_host": company.web_host,
+        "dns_host": company.dns_host,
+        "mail_country": company.mail_country,
+        "web_country": company.web_country,
         "referral_type": referrals.lead_type if referrals else None,
         "referral_count": referrals.count if referrals else 0,
         "referral_link_status": "linked" if referrals else None,
@@ -71,8 +79,10 @@ EXPORT_COLUMNS: list[tuple[str, str]] = [
     ("priority", "priority"), ("score", "score"), ("segment", "segment"), ("provider", "provider"),
     ("gateway", "gateway"), ("hosting", "hosting_label"), ("confidence", "confidence"), ("tenant_id", "tenant_id"),
     ("tenant_source", "tenant_source"), ("dmarc", "dmarc_policy"), ("scan_status", "scan_status"),
-    ("scanned_at", "scanned_at"),
+    ("scanned_at", "scanned_at"), ("web_host", "web_host"), ("dns_host", "dns_host"), ("web_country", "web_country"),
+    ("mail_country", "mail_country"), ("plays", ""), ("saas", ""), ("infrastructure", ""),
 ]
+"""Export header → company attribute (empty: computed from the tags or several columns)."""
 REGISTRATION_EXPORT_COLUMNS = ["registrar", "registered", "expires"]
 """Columns appended to every export line from the company's registration record (empty when none)."""
 
@@ -88,11 +98,15 @@ def segment_rule_json(rule: int | None) -> dict[str, Any] | None:
             "score_min": row.when.score_min, "score_max": row.when.score_max}
 
 
-def export_row(company: Company, registration: CompanyRegistration | None = None) -> list[object]:
-    """One export line: :data:`EXPORT_COLUMNS`, then :data:`REGISTRATION_EXPORT_COLUMNS` (dates as YYYY-MM-DD)."""
+def export_row(company: Company, tags: list[str], registration: CompanyRegistration | None = None) -> list[object]:
+    """One export line: :data:`EXPORT_COLUMNS` (``tags`` are the company's, for plays and SaaS), then
+    :data:`REGISTRATION_EXPORT_COLUMNS` (dates as YYYY-MM-DD)."""
+    _, plays, saas = split_tags(tags)
+    computed = {"plays": "; ".join(company_play_labels(company, plays)), "saas": ", ".join(saas),
+                "infrastructure": company_infrastructure(company)}
     out: list[object] = []
-    for _, attr in EXPORT_COLUMNS:
-        value = getattr(company, attr)
+    for header, attr in EXPORT_COLUMNS:
+        value = getattr(company, attr) if attr else computed[header]
         out.append(_iso(value) if isinstance(value, datetime) else value)
     known = registration is not None and registration.outcome == RegistrationOutcome.OK
     out.append(registration.registrar if known and registration else None)

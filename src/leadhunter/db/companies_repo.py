@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from leadhunter.db.models import Company, CompanyChange, MetricCounter, RawLead, Scan, Tag, utcnow
 from leadhunter.db.search_text import search_text
 from leadhunter.domain.changes import Change
+from leadhunter.domain.footprint_columns import footprint_columns
 from leadhunter.domain.registration import REGISTRATION_TAGS
 from leadhunter.domain.report import has_verdict
 
@@ -201,6 +202,9 @@ def apply_scan(session: Session, company: Company, report: dict[str, Any], job_i
         company.category = report.get("category")
         company.breakdown = report.get("breakdown")
         company.evidence = report.get("evidence")
+        fp = footprint_columns(report)
+        company.web_host, company.dns_host = fp.web_host, fp.dns_host
+        company.mail_country, company.web_country, company.footprint = fp.mail_country, fp.web_country, fp.stored
         if not company.name:
             company.name = (report.get("tenant") or {}).get("brand")
     company.scan_status = report["status"]

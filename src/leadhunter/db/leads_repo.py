@@ -29,14 +29,16 @@ from leadhunter.db.d365_repo import d365_status_condition
 from leadhunter.db.models import Company, Tag
 from leadhunter.db.referrals_repo import referral_type_condition
 from leadhunter.db.search_text import FTS_TABLE, MIN_TRIGRAM_NEEDLE, fold_needle, fts_phrase
+from leadhunter.domain.footprint_columns import PLAY_TAG, SAAS_TAG
 
 SORTABLE = frozenset(
     {"domain", "name", "provider", "gateway", "score", "segment", "priority", "category", "confidence",
-     "scanned_at", "created_at"}
+     "scanned_at", "created_at", "web_host", "dns_host", "mail_country", "web_country"}
 )
 """Sort keys :func:`list_leads` and :func:`iter_leads` accept, besides ``"default"``."""
 
-COUNTABLE = frozenset({"segment", "category", "provider", "gateway", "confidence", "scan_status", "dmarc_policy"})
+COUNTABLE = frozenset({"segment", "category", "provider", "gateway", "confidence", "scan_status", "dmarc_policy",
+                       "web_host", "dns_host", "mail_country", "web_country"})
 """Columns :func:`counts_by` groups by."""
 
 MAX_LIMIT = 1000
@@ -75,6 +77,12 @@ class LeadFilter:
     d365_statuses: tuple[str, ...] = ()  # D365 push states; "not_synced" includes leads never pushed
     expires_within_days: int | None = None  # domain registration expires between now and N days from now
     registered_after: datetime | None = None  # domain registered on or after this moment (UTC)
+    plays: tuple[str, ...] = ()  # white-space play keys ("intune": Intune not seen where a tenant is)
+    saas: tuple[str, ...] = ()  # SaaS tags from the apex TXT ("atlassian", "zoom")
+    web_hosts: tuple[str, ...] = ()  # where the website runs ("AWS", "Azure", "Natro")
+    dns_hosts: tuple[str, ...] = ()  # who hosts the zone ("Azure DNS", "Cloudflare")
+    mail_countries: tuple[str, ...] = ()  # ISO 3166-1 alpha-2 country of the first MX address
+    web_countries: tuple[str, ...] = ()  # ISO 3166-1 alpha-2 country of the website's address
 
 
 def list_leads(
@@ -187,6 +195,10 @@ def filter_conditions(flt: LeadFilter, dialect: str) -> list[ColumnElement[bool]
         (flt.providers, Company.provider),
         (flt.gateways, Company.gateway),
         (flt.categories, Company.category),
+        (flt.web_hosts, Company.web_host),
+        (flt.dns_hosts, Company.dns_host),
+        (flt.mail_countries, Company.mail_country),
+        (flt.web_countries, Company.web_country),
     ):
         if values:
             conditions.append(attr == values[0] if len(values) == 1 else attr.in_(values))
@@ -198,9 +210,12 @@ def filter_conditions(flt: LeadFilter, dialect: str) -> list[ColumnElement[bool]
     if dialect == "sqlite" and conditions:  # a score range next to a segment, provider, gateway or category
         bounds = [_wide_range(bound) for bound in bounds]
     conditions.extend(bounds)
-    if flt.tags:
-        # IN rather than a correlated EXISTS: the tag index is read once, not probed once per company.
-        conditions.append(Company.id.in_(select(Tag.company_id).where(Tag.tag.in_(flt.tags))))
+    # Tags, plays and SaaS products are all rows of ``tags`` (plays as "play:<key>", SaaS as "saas:<tag>"):
+    # each group keeps companies with at least one of its values, and the groups narrow one another.
+    for group in (flt.tags, tuple(PLAY_TAG + p for p in flt.plays), tuple(SAAS_TAG + t for t in flt.saas)):
+        if group:
+            # IN rather than a correlated EXISTS: the tag index is read once, not probed once per company.
+            conditions.append(Company.id.in_(select(Tag.company_id).where(Tag.tag.in_(group))))
     if flt.referral_types:
         conditions.append(referral_type_condition(flt.referral_types))  # EXISTS on partner_center_referrals
     if flt.d365_statuses:

@@ -134,6 +134,14 @@ class Company(Base):
     category: Mapped[str | None] = mapped_column(String(4))
     breakdown: Mapped[list[Any] | None] = mapped_column(JsonType)
     evidence: Mapped[list[Any] | None] = mapped_column(JsonType)
+    # The footprint of the current verdict (``domain.footprint_columns``): host names and countries for the
+    # filters and sorts, and the report's ``footprint``/``network``/``whitespace`` keys for the lead modal and
+    # change detection. Plays and SaaS products are automatic tags (``play:intune``, ``saas:zoom``).
+    web_host: Mapped[str | None] = mapped_column(String(60))
+    dns_host: Mapped[str | None] = mapped_column(String(60))
+    mail_country: Mapped[str | None] = mapped_column(String(2))
+    web_country: Mapped[str | None] = mapped_column(String(2))
+    footprint: Mapped[dict[str, Any] | None] = mapped_column(JsonType)
 
     __table_args__ = (
         Index("ix_companies_category_score_domain", "category", "score", "domain"),
@@ -164,6 +172,10 @@ Index("ix_companies_created_order", Company.created_at.desc(), Company.domain, p
 Index("ix_companies_segment", Company.segment, *LEAD_ORDER, postgresql_include=INCLUDE_ID)
 Index("ix_companies_provider", Company.provider, *LEAD_ORDER, postgresql_include=INCLUDE_ID)
 Index("ix_companies_gateway", Company.gateway, *LEAD_ORDER, postgresql_include=INCLUDE_ID)
+Index("ix_companies_web_host", Company.web_host, *LEAD_ORDER, postgresql_include=INCLUDE_ID)
+Index("ix_companies_dns_host", Company.dns_host, *LEAD_ORDER, postgresql_include=INCLUDE_ID)
+Index("ix_companies_mail_country", Company.mail_country, *LEAD_ORDER, postgresql_include=INCLUDE_ID)
+Index("ix_companies_web_country", Company.web_country, *LEAD_ORDER, postgresql_include=INCLUDE_ID)
 
 
 def include_object_for(dialect: str) -> Callable[[object, str | None, str, bool, object | None], bool]:

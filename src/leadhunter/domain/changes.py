@@ -2,13 +2,18 @@
 
 A salesperson cares about a handful of changes: the provider moved (a migration happened or started),
 DMARC appeared or got stricter (someone is working on mail security — maybe a competitor), and the
-score crossed a segment boundary (the lead should move in the list). Those become alerts.
+score crossed a segment boundary (the lead should move in the list). Those become alerts. Footprint
+changes (a Microsoft workload appearing or disappearing, the website or the sign-in moving) are recorded too;
+the white-space rule file's ``[changes] alert`` list says which of them are alerts.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
+
+from leadhunter.domain.footprint_columns import footprint_tags
+from leadhunter.domain.whitespace_rules import VALUE_SIGNALS, WORKLOAD_SIGNALS, default_whitespace_rules
 
 _DMARC_STRENGTH = {None: 0, "none": 1, "quarantine": 2, "reject": 3}
 
@@ -23,6 +28,9 @@ class Verdict:
     score: int | None
     segment: str | None
     category: str | None
+    # Footprint signal key -> (state, value) for the signals change detection compares; None when the scan
+    # read no footprint (older scans), which makes no footprint change.
+    footprint: tuple[tuple[str, str, str | None], ...] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,11 +50,59 @@ def verdict_of(report: dict[str, Any]) -> Verdict:
     """The comparable fields of a JSON report (see :mod:`leadhunter.domain.report`)."""
     dmarc = report.get("dmarc") or {}
     return Verdict(report.get("provider"), report.get("gateway"), dmarc.get("policy"), report.get("score"),
-                   report.get("segment"), report.get("category"))
+                   report.get("segment"), report.get("category"), _footprint_of(report.get("footprint")))
 
 
-def detect_changes(old: Verdict | None, new: Verdict) -> list[Change]:
-    """Changes from ``old`` (None for a first scan: no changes) to ``new``."""
+def _footprint_of(footprint: Any) -> tuple[tuple[str, str, str | None], ...] | None:
+    if not isinstance(footprint, dict):
+        return None
+    out = []
+    for key in (*WORKLOAD_SIGNALS, *VALUE_SIGNALS):
+        signal = footprint.get(key)
+        if isinstance(signal, dict) and isinstance(signal.get("state"), str):
+            value = signal.get("value")
+            out.append((key, signal["state"], value if isinstance(value, str) else None))
+    return tuple(out)
+
+
+_WORDS = {"intune": "Intune enrolment record", "entra_registration": "Entra device registration record",
+          "teams": "Teams / Skype for Business records", "web_host": "Website host", "dns_host": "DNS host",
+          "federation": "Microsoft 365 sign-in", "exchange_autodiscover": "Exchange autodiscover"}
+
+
+def footprint_changes(old: Verdict, new: Verdict, alerts: frozenset[str]) -> list[Change]:
+    """Footprint changes from ``old`` to ``new``: a workload signal going present ↔ absent
+    (``intune_added``, ``teams_removed``, ...) and a host or sign-in value moving (``web_host_changed``:
+    AWS → Azure). A signal unknown in either scan is never a change; ``alerts`` holds the kinds that are
+    alerts."""
+    if old.footprint is None or new.footprint is None:
+        return []
+    before = {key: (state, value) for key, state, value in old.footprint}
+    changes: list[Change] = []
+    for key, state, value in new.footprint:
+        if key not in before:
+            continue
+        was, was_value = before[key]
+        if "unknown" in (was, state):
+            continue
+        if key in WORKLOAD_SIGNALS and was != state:
+            kind = f"{key}_added" if state == "present" else f"{key}_removed"
+            detail = f"{_WORDS[key]} {'added' if state == 'present' else 'removed'}"
+            changes.append(Change(kind, was, state, detail, kind in alerts))
+        elif key in VALUE_SIGNALS:
+            old_text = was_value if was == "present" else None  # absent: no host / no federation
+            new_text = value if state == "present" else None
+            if old_text != new_text:
+                kind = f"{key}_changed"
+                detail = f"{_WORDS[key]} changed from {old_text or 'none'} to {new_text or 'none'}"
+                changes.append(Change(kind, old_text, new_text, detail, kind in alerts))
+    return changes
+
+
+def detect_changes(old: Verdict | None, new: Verdict, *,
+                   footprint_alerts: frozenset[str] | None = None) -> list[Change]:
+    """Changes from ``old`` (None for a first scan: no changes) to ``new``. ``footprint_alerts``: the footprint
+    change kinds that are alerts (default: the shipped white-space rule file's ``[changes] alert``)."""
     if old is None or old.provider is None:
         return []
     changes: list[Change] = []
@@ -71,6 +127,8 @@ def detect_changes(old: Verdict | None, new: Verdict) -> list[Change]:
         changes.append(Change("segment_changed", old.segment, new.segment,
                               f"Score {old.score} → {new.score} moved the lead from {old.segment} to {new.segment}",
                               True))
+    alerts = default_whitespace_rules().change_alerts if footprint_alerts is None else footprint_alerts
+    changes += footprint_changes(old, new, alerts)
     return changes
 
 
@@ -101,4 +159,4 @@ def auto_tags(report: dict[str, Any]) -> set[str]:
         tags.add("no-mail")
     if report.get("hybrid"):
         tags.add("hybrid")  # Exchange hybrid: an existing Microsoft customer with an own server left
-    return tags
+    return tags | footprint_tags(report)

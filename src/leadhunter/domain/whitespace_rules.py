@@ -19,6 +19,13 @@ PLAY_KEYS = ("mail_migration", "finish_exchange_move", "move_signin_to_entra", "
 CONFIDENCES = ("high", "medium", "low")
 PLACEHOLDERS = ("provider", "gateway", "idp", "web_host", "dns_host", "tenant")
 _LIST_PARAMS = ("providers", "idps", "web_kinds")
+WORKLOAD_SIGNALS = ("intune", "entra_registration", "teams")
+"""Footprint signals whose appearing / disappearing is a change (``intune_added``, ``teams_removed``)."""
+VALUE_SIGNALS = ("web_host", "dns_host", "federation", "exchange_autodiscover")
+"""Footprint signals whose value moving is a change (``web_host_changed``: AWS → Azure)."""
+CHANGE_KINDS = (*(f"{s}_{way}" for s in WORKLOAD_SIGNALS for way in ("added", "removed")),
+                *(f"{s}_changed" for s in VALUE_SIGNALS))
+"""Every footprint change kind; the rule file's ``[changes] alert`` names those that are alerts."""
 
 
 class WhitespaceRulesError(ValueError):
@@ -62,6 +69,7 @@ class WhitespaceRules:
     competitor_providers: frozenset[str]
     competitor_clouds: frozenset[str]
     competitor_idps: frozenset[str]
+    change_alerts: frozenset[str] = frozenset()  # footprint change kinds that are alerts (CHANGE_KINDS)
 
 
 def _text(raw: dict[str, Any], key: str, where: str) -> str:
@@ -128,12 +136,20 @@ def parse_whitespace_rules(text: str) -> WhitespaceRules:
     competitors = data.get("competitors", {})
     if not isinstance(competitors, dict):
         raise WhitespaceRulesError("[competitors] must be a table")
+    changes = data.get("changes", {})
+    if not isinstance(changes, dict):
+        raise WhitespaceRulesError("[changes] must be a table")
+    alerts = _names(changes, "alert", "changes")
+    if alerts - set(CHANGE_KINDS):
+        raise WhitespaceRulesError(f"changes: unknown change kind {', '.join(sorted(alerts - set(CHANGE_KINDS)))}; "
+                                   f"known: {', '.join(CHANGE_KINDS)}")
     return WhitespaceRules(
         rows=tuple(rows),
         plays=plays,
         competitor_providers=_names(competitors, "providers", "competitors"),
         competitor_clouds=_names(competitors, "clouds", "competitors"),
         competitor_idps=_names(competitors, "idps", "competitors"),
+        change_alerts=alerts,
     )
 
 

@@ -1,6 +1,7 @@
 """What the D365 push sends about a company: a :class:`LeadSnapshot` built from stored data.
 
-The company row gives the score, priority, category, segment, provider, gateway and tenant; a linked
+The company row gives the score, priority, category, segment, provider, gateway, tenant and the
+infrastructure line; its ``play:`` tags the white-space plays (in words); a linked
 Partner Center referral (``partner_center_referrals``) gives the referral id and type (the strongest type
 when there are several: co-sell, then marketplace, then solution-provider); the first raw lead says
 whether the company came from an import or was typed in, and the raw payloads may hold a contact e-mail
@@ -19,10 +20,12 @@ from urllib.parse import quote
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from leadhunter.db import companies_repo
 from leadhunter.db.models import Company, RawLead
 from leadhunter.db.referral_models import PartnerCenterReferral
 from leadhunter.db.referrals_repo import LEAD_TYPE_ORDER
 from leadhunter.integrations.d365 import LeadSnapshot
+from leadhunter.services.lead_footprint import company_infrastructure, company_play_labels, split_tags
 
 NOT_SCANNED = "not scanned yet: a lead is pushed with its score, so scan it first"
 _BATCH = 500
@@ -108,6 +111,7 @@ def build_snapshots(session: Session, company_ids: Sequence[int], *,
         domains = {c.id: c.domain for c in companies}
         referrals = _referrals(session, ids)
         sources, emails = _raw_leads(session, ids, domains)
+        tags = companies_repo.tags_of(session, ids)
         for c in companies:
             if c.score is None or c.priority is None or c.category is None or c.segment is None:
                 out[c.id] = Unpushable(c.domain, NOT_SCANNED)
@@ -119,5 +123,7 @@ def build_snapshots(session: Session, company_ids: Sequence[int], *,
                 referral_id=referral_id, referral_type=referral_type, source=sources.get(c.id, "manual"),
                 contact_email=emails.get(c.id), score_breakdown=breakdown_text(c.breakdown),
                 hunter_url=lead_page_url(public_url, c.domain) if public_url else None,
+                plays=tuple(company_play_labels(c, split_tags(tags.get(c.id, []))[1])),
+                infrastructure=company_infrastructure(c),
             )
     return out

@@ -28,6 +28,7 @@ from leadhunter.db.models import Company, MetricCounter, RawLead, Tag
 from leadhunter.db.search_text import search_text
 from leadhunter.domain.assessment import assess
 from leadhunter.domain.changes import Change, auto_tags, detect_changes, verdict_of
+from leadhunter.domain.footprint_columns import footprint_columns
 from leadhunter.domain.normalize import normalize_domain
 from leadhunter.domain.provider_rules import parse_provider_rules
 from leadhunter.domain.scoring_rules import ScoringRules, default_scoring_rules
@@ -283,6 +284,7 @@ def _payload(demo: DemoCompany) -> dict[str, Any]:
 
 _VERDICT = ("provider", "gateway", "hosting_label", "confidence", "score", "segment", "priority", "category",
             "breakdown", "evidence")
+_FOOTPRINT = ("web_host", "dns_host", "mail_country", "web_country", "footprint")
 
 
 def _store_bulk(session: Session, batch: list[DemoCompany]) -> None:
@@ -294,14 +296,18 @@ def _store_bulk(session: Session, batch: list[DemoCompany]) -> None:
     for demo in batch:
         row: dict[str, Any] = {"domain": demo.domain, "domain_unicode": demo.domain_unicode, "name": demo.name,
                                "created_at": demo.created_at, "updated_at": demo.scans[-1][0],
-                               **dict.fromkeys((*_VERDICT, "tenant_id", "tenant_source", "dmarc_policy"))}
+                               **dict.fromkeys((*_VERDICT, *_FOOTPRINT, "tenant_id", "tenant_source", "dmarc_policy"))}
         tag_reports[demo.domain] = None
         for when, report in demo.scans:
-            old = verdict_of({**row, "dmarc": {"policy": row["dmarc_policy"]}})
+            old = verdict_of({**row, "dmarc": {"policy": row["dmarc_policy"]},
+                              "footprint": (row["footprint"] or {}).get("footprint")})
             if not scan_jobs.inconclusive(report, had_verdict=row["provider"] is not None):
                 tag_reports[demo.domain] = report  # auto tags follow the last conclusive scan, as store_report's
                 found += [(demo, when, c) for c in detect_changes(old, verdict_of(report))]
                 tenant = report.get("tenant") or {}
+                fp = footprint_columns(report)
+                row.update(web_host=fp.web_host, dns_host=fp.dns_host, mail_country=fp.mail_country,
+                           web_country=fp.web_country, footprint=fp.stored)
                 row.update({k: report.get(k) for k in _VERDICT}, tenant_id=tenant.get("tenant_id"),
                            tenant_source="scan" if tenant.get("tenant_id") else None,
                            dmarc_policy=(report.get("dmarc") or {}).get("policy"),

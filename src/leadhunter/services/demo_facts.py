@@ -3,9 +3,10 @@ were wired a given way.
 
 :class:`Setup` says how the mail is wired (mailbox provider, hosting label, gateway, self-hosted, no MX, ...),
 :class:`Posture` how well it is authenticated (SPF, DKIM, DMARC, a failing lookup); :func:`synthetic_facts`
-turns the two into the :class:`DomainFacts` (MX, TXT/SPF, DMARC, DKIM probes, autodiscover, addresses, tenant)
-the provider really publishes for such a domain. The :class:`Catalogue` of providers, hosting labels and
-gateways is read from the provider rule file. Pure and deterministic for a seed: no network, no database.
+turns the two into the :class:`DomainFacts` (MX, TXT/SPF, DMARC, DKIM probes, autodiscover, addresses, tenant,
+and the footprint lookups of :mod:`demo_footprint`) the provider really publishes for such a domain. The
+:class:`Catalogue` of providers, hosting labels and gateways is read from the provider rule file. Pure and
+deterministic for a seed: no network, no database.
 """
 
 from __future__ import annotations
@@ -14,12 +15,13 @@ import random
 import tomllib
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from leadhunter.domain.facts import DkimProbe, DomainFacts, SpfExpansion, TenantFacts, TenantStatus
 from leadhunter.domain.lookups import Lookup, Outcome
 from leadhunter.scanners.domain_scan import DEFAULT_DKIM_SELECTORS
+from leadhunter.services.demo_footprint import auth_url, demo_footprint, saas_records
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,12 +184,22 @@ def synthetic_facts(seed: int, domain: str, setup: Setup, posture: Posture, cat:
     if provider == "M365" or (setup.kind == "mailbox" and rng.random() < 0.05):
         tenant = TenantFacts(TenantStatus.FOUND, tenant_id, rng.choice(["Managed"] * 4 + ["Federated"]), brand,
                              rng.choice(["EU", "EU", "WW"]))
+    # The footprint draws from its own generator, so the mail facts above stay what they were for a seed.
+    fp_rng = random.Random(seed ^ 0x5EED)  # noqa: S311
+    txt += saas_records(fp_rng)
+    if tenant.namespace == "Federated":
+        tenant = replace(tenant, auth_url=auth_url(fp_rng, domain))
+    if tenant.status is TenantStatus.FOUND and fp_rng.random() < 0.12:
+        auto = [f"mail.{domain}"]  # autodiscover at an own Exchange server: hybrid or on-premises
     if posture.fault == "tenant":
         tenant = TenantFacts(TenantStatus.FAILED, error="timeout after 5.0 s")
+    mx_hosts = [h.split()[1] for h in hosts[:2]]
+    footprint = demo_footprint(fp_rng, domain, provider=provider, tenant=tenant.status is TenantStatus.FOUND,
+                               web_ip=ip, mx_ips=[_host_ip(h) for h in mx_hosts], fault=fp_rng.random() < 0.03)
     return DomainFacts(
         domain=domain, mx=mx, txt=_lookup(domain, "TXT", txt, posture.fault == "txt"),
         dmarc=_lookup(f"_dmarc.{domain}", "TXT", dmarc, posture.fault == "dmarc"), dkim=tuple(probes),
         autodiscover=_lookup(f"autodiscover.{domain}", "CNAME", auto),
         addresses=(_lookup(domain, "A", [ip]), _lookup(domain, "AAAA"),
-                   *(_lookup(host, "A", [_host_ip(host)]) for host in (h.split()[1] for h in hosts[:2]))),
-        spf=SpfExpansion(lookups_used=lookups, includes=includes), tenant=tenant)
+                   *(_lookup(host, "A", [_host_ip(host)]) for host in mx_hosts)),
+        spf=SpfExpansion(lookups_used=lookups, includes=includes), tenant=tenant, footprint=footprint)

@@ -188,7 +188,8 @@ def _store_batch(factory: sessionmaker[Session], options: ScanOptions, job_id: i
                 if item_id not in still:  # a twin delivery stored it already
                     continue
                 report = outcome.report(options.scoring_rules)
-                store_report(session, companies[domain], report, job_id, scanned_at)
+                store_report(session, companies[domain], report, job_id, scanned_at,
+                             footprint_alerts=options.whitespace_rules.change_alerts)
                 states.setdefault(report["status"], []).append(item_id)
         # A referral's tenant id stays the lead's tenant where this scan found none (one UPDATE per chunk).
         referrals_repo.adopt_referral_tenants(session, [companies[d].id for (i, d), _ in pairs
@@ -198,8 +199,9 @@ def _store_batch(factory: sessionmaker[Session], options: ScanOptions, job_id: i
 
 
 def store_report(session: Session, company: Company, report: dict[str, Any], job_id: int | None,
-                 scanned_at: datetime) -> None:
-    """Store one scan report for a company with its change history and auto tags.
+                 scanned_at: datetime, *, footprint_alerts: frozenset[str] | None = None) -> None:
+    """Store one scan report for a company with its change history and auto tags (``footprint_alerts``: the
+    footprint change kinds that are alerts; default the shipped white-space rule file's).
 
     A lookup that failed is not a record that is missing: when the scan failed, or its MX lookup did not
     answer while the company already has a verdict, the scan is kept as evidence but the verdict, the
@@ -207,9 +209,10 @@ def store_report(session: Session, company: Company, report: dict[str, Any], job
     """
     old = verdict_of({"provider": company.provider, "gateway": company.gateway, "score": company.score,
                       "segment": company.segment, "category": company.category,
-                      "dmarc": {"policy": company.dmarc_policy}})
+                      "dmarc": {"policy": company.dmarc_policy},
+                      "footprint": (company.footprint or {}).get("footprint")})
     if not inconclusive(report, had_verdict=company.provider is not None):
-        changes = detect_changes(old, verdict_of(report))
+        changes = detect_changes(old, verdict_of(report), footprint_alerts=footprint_alerts)
         companies_repo.apply_scan(session, company, report, job_id, scanned_at, changes, auto_tags(report))
         return
     companies_repo.apply_scan(session, company, report, job_id, scanned_at, [], None, update_verdict=False)

@@ -254,3 +254,19 @@ def test_batch_request_shape() -> None:
     assert "Content-Length: 20\r\n" in text and text.endswith("--batch_B--\r\n")
     with pytest.raises(ValueError, match="boundary"):
         parse_batch_response("multipart/mixed", body)
+
+
+def test_plays_and_infrastructure_are_hunter_columns_cut_to_length() -> None:
+    from leadhunter.integrations.d365 import LeadSnapshot
+    from leadhunter.integrations.d365.mapping import INFRASTRUCTURE_MAX, PLAYS_MAX
+
+    lead = LeadSnapshot(domain="contoso.com", score=70, priority=2, category="P2", segment="Migration",
+                        plays=("Move sign-in to Entra ID", "x" * 2000), infrastructure="DNS: Azure DNS · " + "y" * 500)
+    payload = map_lead(lead, MappingConfig(), synced_at=datetime.datetime(2025, 3, 1, tzinfo=datetime.UTC))
+    assert payload.always["hnt_plays"].startswith("Move sign-in to Entra ID; x")
+    assert len(payload.always["hnt_plays"]) == PLAYS_MAX and payload.always["hnt_plays"].endswith("…")
+    assert len(payload.always["hnt_infrastructure"]) == INFRASTRUCTURE_MAX
+    assert "hnt_plays" in payload.for_update() and "hnt_infrastructure" in MappingConfig().written_columns()
+    empty = map_lead(LeadSnapshot(domain="contoso.com", score=70, priority=2, category="P2", segment="Migration"),
+                     MappingConfig(), synced_at=datetime.datetime(2025, 3, 1, tzinfo=datetime.UTC))
+    assert empty.always["hnt_plays"] is None and empty.always["hnt_infrastructure"] is None

@@ -25,16 +25,20 @@ from leadhunter.api.serialize import (
 )
 from leadhunter.db import companies_repo, d365_repo, leads_repo, referrals_repo, registration_repo
 from leadhunter.db.models import Company, Tag
+from leadhunter.domain.footprint_columns import PLAY_TAG, SAAS_TAG
 from leadhunter.domain.normalize import normalize_domain
+from leadhunter.domain.whitespace_rules import PLAY_KEYS, default_whitespace_rules
 from leadhunter.services import scan_jobs
 from leadhunter.services.export_writer import csv_chunks, xlsx_chunks
 from leadhunter.services.ingest import LeadInput, ingest_leads
+from leadhunter.services.lead_footprint import company_infrastructure
 
+Country = Annotated[str, Field(pattern="^[A-Za-z]{2}$")]
 router = APIRouter(prefix="/api/leads", tags=["leads"], responses=error_responses(401, 422, 429))
 UNSCANNED = "unscanned"
 """KPI key of leads without a segment or category yet (not scanned, or every scan failed)."""
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-_EXPORT_BATCH = 500  # companies whose registration records are read in one query while exporting
+_EXPORT_BATCH = 500  # companies whose tags and registration records are read in one query while exporting
 
 
 class LeadFilterParams(BaseModel):
@@ -57,6 +61,13 @@ class LeadFilterParams(BaseModel):
     expires_within_days: int | None = Field(
         None, ge=0, le=3650, description="Domain registration expires within this many days from now")
     registered_after: date | None = Field(None, description="Domain registered on or after this date (UTC)")
+    play: list[Text] = Field(default_factory=list, description=(
+        "White-space play key: " + ", ".join(PLAY_KEYS) + " (e.g. intune: a tenant without Intune enrolment)"))
+    saas: list[Text] = Field(default_factory=list, description="SaaS product tag from the apex TXT, e.g. atlassian")
+    web_host: list[Text] = Field(default_factory=list, description="Where the website runs, e.g. AWS, Azure")
+    dns_host: list[Text] = Field(default_factory=list, description="Who hosts the DNS zone, e.g. Azure DNS")
+    mail_country: list[Country] = Field(default_factory=list, description="Country of the mail servers (ISO 2)")
+    web_country: list[Country] = Field(default_factory=list, description="Country of the website (ISO 2)")
 
     def to_filter(self) -> leads_repo.LeadFilter:
         if self.sort != "default" and self.sort not in leads_repo.SORTABLE:
@@ -65,16 +76,25 @@ class LeadFilterParams(BaseModel):
         if self.score_min is not None and self.score_max is not None and self.score_min > self.score_max:
             raise ApiError(422, "validation_error", "score_min: must not be above score_max",
                            [{"field": "score_min", "reason": "above score_max"}])
+        unknown = [p for p in self.play if p not in PLAY_KEYS]
+        if unknown:
+            raise ApiError(422, "validation_error", f"play: unknown play {unknown[0]!r}; known: {', '.join(PLAY_KEYS)}",
+                           [{"field": "play", "reason": "unknown play"}])
         return leads_repo.LeadFilter(
             segments=tuple(self.segment), providers=tuple(self.provider), gateways=tuple(self.gateway),
             categories=tuple(self.category), tags=tuple(self.tag), score_min=self.score_min,
             score_max=self.score_max, search=self.q or None, referral_types=tuple(self.referral_type),
             d365_statuses=tuple(self.d365_status), expires_within_days=self.expires_within_days,
             registered_after=datetime.combine(self.registered_after, time.min, UTC) if self.registered_after else None,
+            plays=tuple(self.play), saas=tuple(self.saas),
+            web_hosts=tuple(self.web_host), dns_hosts=tuple(self.dns_host),
+            mail_countries=tuple(c.upper() for c in self.mail_country),
+            web_countries=tuple(c.upper() for c in self.web_country),
         )
 
 
 FilterDep = Annotated[LeadFilterParams, Query()]
+_PLAY_PLACEHOLDER = {name: "…" for name in ("provider", "gateway", "idp", "web_host", "dns_host", "tenant")}
 
 
 class NewLead(BaseModel):
@@ -128,8 +148,18 @@ def facets(session: SessionDep, _: CallerDep) -> dict[str, Any]:
         return {value: counts[value] for value in sorted(v for v in counts if v is not None)}
 
     tags = session.execute(select(Tag.tag, func.count()).group_by(Tag.tag).order_by(Tag.tag)).all()
+    plain = {tag: n for tag, n in tags if not tag.startswith((PLAY_TAG, SAAS_TAG))}
+    plays = {tag[len(PLAY_TAG):]: n for tag, n in tags if tag.startswith(PLAY_TAG)}
+    rules = default_whitespace_rules()
     return {"segments": values("segment"), "categories": values("category"), "providers": values("provider"),
-            "gateways": values("gateway"), "tags": {tag: n for tag, n in tags}}
+            "gateways": values("gateway"), "tags": plain,
+            "plays": {key: plays[key] for key in rules.plays if key in plays},
+            "play_labels": {key: {"en": rule.label_en.format_map(_PLAY_PLACEHOLDER),
+                                  "tr": rule.label_tr.format_map(_PLAY_PLACEHOLDER)}
+                            for key, rule in rules.plays.items()},
+            "saas": {tag[len(SAAS_TAG):]: n for tag, n in tags if tag.startswith(SAAS_TAG)},
+            "web_hosts": values("web_host"), "dns_hosts": values("dns_host"),
+            "mail_countries": values("mail_country"), "web_countries": values("web_country")}
 
 
 @router.get("/export", response_class=StreamingResponse, responses={200: {
@@ -159,10 +189,14 @@ def export(session: SessionDep, _: CallerDep, params: FilterDep,
 
 
 def _export_batch(session: Session, companies: list[Company]) -> Iterator[list[object]]:
-    """Export lines for a batch of companies with their registration records (one query per batch)."""
-    records = registration_repo.for_companies(session, [c.id for c in companies])
+    """Export lines for a batch of companies with their tags (plays, SaaS) and registration records (one query
+    each per batch)."""
+    if not companies:
+        return
+    ids = [c.id for c in companies]
+    tags, records = companies_repo.tags_of(session, ids), registration_repo.for_companies(session, ids)
     for company in companies:
-        yield export_row(company, records.get(company.id))
+        yield export_row(company, tags[company.id], records.get(company.id))
 
 
 @router.post("", status_code=202)
@@ -213,6 +247,9 @@ def lead_detail(session: SessionDep, _: CallerDep, domain: Text) -> dict[str, An
         "breakdown": company.breakdown or [],
         "evidence": company.evidence or [],
         "report": scans[0].report if scans else None,
+        # The footprint of the current verdict (the last conclusive scan): {footprint, network, whitespace}.
+        "footprint": company.footprint,
+        "infrastructure": company_infrastructure(company),
         "segment_rule": segment_rule_json(scans[0].report.get("segment_rule")) if scans else None,
         "history": [{"scanned_at": s.scanned_at.isoformat(), "status": s.status, "provider": s.report.get("provider"),
                      "score": s.report.get("score"), "segment": s.report.get("segment")} for s in scans],

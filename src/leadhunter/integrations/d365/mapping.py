@@ -36,6 +36,8 @@ REFERRAL_TYPES = frozenset({"co-sell", "marketplace", "solution-provider"})
 SOURCES = ("partner_center", "manual", "import")
 TENANT_SIZES = ("small", "medium", "large")
 SCORE_BREAKDOWN_MAX = 4000  # characters (mapping spec)
+PLAYS_MAX = 1000  # characters of hnt_plays (Hunter's own column, not in the mapping spec's first table)
+INFRASTRUCTURE_MAX = 400  # characters of hnt_infrastructure
 # Hunter's own text columns and their lengths in the customised org; longer values are cut, not refused.
 HNT_TEXT_LENGTHS: Mapping[str, int] = {
     "domain": 253,
@@ -46,6 +48,8 @@ HNT_TEXT_LENGTHS: Mapping[str, int] = {
     "referralid": 100,
     "referraltype": 50,
     "scorebreakdown": SCORE_BREAKDOWN_MAX,
+    "plays": PLAYS_MAX,
+    "infrastructure": INFRASTRUCTURE_MAX,
 }
 HUNTER_URL_MAX = 1000  # characters of the optional `<prefix>hunterurl` column (a cut link is useless: not sent)
 
@@ -54,6 +58,7 @@ HUNTER_URL_MAX = 1000  # characters of the optional `<prefix>hunterurl` column (
 HUNTER_COLUMNS = (
     "domain", "finalscore", "priorityscore", "prioritycategory", "segment", "provider", "tenantid",
     "huntertenantsize", "source", "referralid", "referraltype", "scorebreakdown", "lastsynctime",
+    "plays", "infrastructure",
 )  # fmt: skip
 
 
@@ -117,7 +122,9 @@ class LeadSnapshot:
     `domain`: registrable domain in ASCII (IDNA) form; `score`: readiness 0–100; `priority`: 1–7;
     `category`: `P1`…`P6`; `segment`: Migration / Existing / Cold / Skip; `tenant_size`: small / medium /
     large or None; `source`: manual or import (a `referral_id` makes it partner_center); `contact_email`:
-    first known contact e-mail on the company domain; `hunter_url`: link back to the lead in Hunter.
+    first known contact e-mail on the company domain; `hunter_url`: link back to the lead in Hunter;
+    `plays`: the white-space plays in words (e.g. "Device management (Intune / Business Premium)");
+    `infrastructure`: one line on where DNS, web and mail run (e.g. "DNS: Azure DNS · Web: AWS (US)").
     """
 
     domain: str
@@ -136,6 +143,8 @@ class LeadSnapshot:
     contact_email: str | None = None
     score_breakdown: str = ""
     hunter_url: str | None = None
+    plays: tuple[str, ...] = ()
+    infrastructure: str = ""
 
 
 @dataclass(frozen=True)
@@ -228,6 +237,8 @@ def map_lead(lead: LeadSnapshot, config: MappingConfig, *, synced_at: datetime.d
         col("referralid"): lead.referral_id,
         col("referraltype"): lead.referral_type,
         col("scorebreakdown"): _cut(lead.score_breakdown, SCORE_BREAKDOWN_MAX) or None,
+        col("plays"): _cut("; ".join(lead.plays), PLAYS_MAX) or None,
+        col("infrastructure"): _cut(lead.infrastructure, INFRASTRUCTURE_MAX) or None,
         col("lastsynctime"): synced_at.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
     }
     if config.hunter_url:  # Hunter's own column: written on every push, like the scores

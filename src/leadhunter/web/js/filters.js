@@ -16,13 +16,14 @@ const EXTRA = []; // selects added by feature modules (registerFilter), shown af
 /**
  * Add a select to the bar (for feature modules, at import time, before the bar is built): `name` is the
  * state key, URL and API parameter (testid `filter-<name with - for _>`), `label` an i18n key, `values` the
- * option values, `optionLabel(value, t)` their text. The value persists in the URL and localStorage, is
+ * option values, `optionLabel(value, t)` their text, `facet` the key of /api/leads/facets holding their counts
+ * (optional). The value persists in the URL and localStorage, is
  * sent to the list, KPIs and export, and is reset by "clear".
  */
-export function registerFilter({ name, label, values, optionLabel = (v) => v }) {
+export function registerFilter({ name, label, values, optionLabel = (v) => v, facet = null }) {
   registerField(name, { read: (v) => (values.includes(v) ? v : "") });
   registerFilterKey(name);
-  EXTRA.push({ name, label, values, optionLabel });
+  EXTRA.push({ name, label, values, optionLabel, facet });
 }
 
 /**
@@ -172,7 +173,9 @@ export function createFilters(hooks) {
     fillOptions(selects.category, CATEGORIES, facets.categories, next.category, (v) => `${v} · ${t(`cat_${v}`, {}, v)}`);
     fillOptions(selects.gateway, [], facets.gateways, next.gateway, (v) => v);
     fillOptions(selects.tag, [], facets.tags, next.tag, (v) => v);
-    for (const f of EXTRA) fillOptions(selects[f.name], f.values, {}, next[f.name], (v) => f.optionLabel(v, t));
+    for (const f of EXTRA) {
+      fillOptions(selects[f.name], f.values, (f.facet && facets[f.facet]) || {}, next[f.name], (v) => f.optionLabel(v, t));
+    }
     const lo = showApplied(scoreMin, "score_min", next.score_min);
     const hi = showApplied(scoreMax, "score_max", next.score_max);
     if (lo || hi) { // new applied values: a refused range typed before is gone
