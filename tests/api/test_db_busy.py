@@ -13,10 +13,10 @@ from pathlib import Path
 
 import httpx
 import pytest
+from api_support import LiveApi, settings_for, start_api
 from sqlalchemy import create_engine, func, select
 from sqlalchemy.orm import Session
 
-from conftest import LiveApi, settings_for, start_api
 from leadhunter.db.models import Company, Import, RawLead
 
 IMPORT_ROWS = 100_000
@@ -109,7 +109,7 @@ def test_a_write_that_cannot_get_the_lock_is_a_503_in_the_error_shape(impatient_
         assert answer.headers["retry-after"].isdigit() and int(answer.headers["retry-after"]) > 0
         assert answer.headers["content-type"].startswith("application/json")
         error = answer.json()["error"]
-        assert set(error) == {"code", "message", "details"}
+        assert set(error) == {"code", "message", "details", "request_id"}
         assert error["code"] == "database_busy" and "nothing was stored" in error["message"]
         listed = impatient_api.client.post("/api/scans", json={"domains": ["a-blocked.com.tr", "b-blocked.com.tr"]})
         assert listed.status_code == 503 and listed.json()["error"]["code"] == "database_busy"

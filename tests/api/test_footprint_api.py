@@ -7,7 +7,8 @@ import csv
 import io
 from typing import Any
 
-from conftest import LiveApi
+from api_support import LiveApi
+
 from footprint_reports import footprint_report
 from leadhunter.db import companies_repo
 from leadhunter.db.models import utcnow

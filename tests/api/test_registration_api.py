@@ -8,8 +8,8 @@ import io
 from datetime import UTC, datetime, timedelta
 
 from api_helpers import seed_scanned
+from api_support import LiveApi
 
-from conftest import LiveApi
 from leadhunter.db import companies_repo, registration_repo
 from leadhunter.domain.registration import RegistrationFacts, RegistrationOutcome, RegistrationSource, Withheld, unknown
 from leadhunter.runtime import session_factory

@@ -13,7 +13,7 @@ from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.exc import OperationalError
 
 from leadhunter.db.engine import make_engine, make_session_factory
-from leadhunter.db.write_lock import begin_write, is_lock_error
+from leadhunter.db.write_lock import begin_write, is_lock_error, is_unavailable_error
 from pg_scratch import scratch_pg_database
 
 
@@ -106,3 +106,20 @@ def test_postgresql_lock_timeouts_are_lock_errors() -> None:
                 holder.rollback()
         finally:
             engine.dispose()
+
+
+def test_a_schema_defect_is_neither_busy_nor_unavailable_but_a_missing_database_is_unavailable(
+        sqlite_file: Path, tmp_path: Path) -> None:
+    engine = _engine(sqlite_file, wait=1)
+    with pytest.raises(OperationalError) as caught, engine.begin() as conn:
+        conn.exec_driver_sql("SELECT * FROM missing")  # a defect: the API answers 500 and reports it
+    assert not is_unavailable_error(caught.value) and not is_lock_error(caught.value)
+    engine.dispose()
+    gone = create_engine(f"sqlite:///{tmp_path / 'no-such-dir' / 'x.db'}")
+    with pytest.raises(OperationalError) as caught, gone.connect():
+        pass
+    assert is_unavailable_error(caught.value)
+    unreachable = create_engine("postgresql+psycopg://nobody@127.0.0.1:9/none?connect_timeout=2")
+    with pytest.raises(OperationalError) as caught, unreachable.connect():
+        pass
+    assert is_unavailable_error(caught.value)

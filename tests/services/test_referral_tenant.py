@@ -19,7 +19,7 @@ from fakes.dataverse_server import DataverseServer
 from fakes.dns_server import FakeDnsServer
 from fakes.entra_server import EntraServer
 from fakes.loopback_http import write_self_signed_cert
-from leadhunter.api.serialize import EXPORT_COLUMNS, export_row, lead_json
+from leadhunter.api.serialize import EXPORT_COLUMNS, REGISTRATION_EXPORT_COLUMNS, export_row, lead_json
 from leadhunter.config import Settings
 from leadhunter.db.models import Company
 from leadhunter.runtime import scan_options
@@ -92,7 +92,8 @@ def test_referral_tenant_is_the_leads_until_a_scan_finds_one(pc_env: PcEnv, dns:
         LOCAL: (REFERRAL_TENANT, "referral"), FOUND: (OTHER_REFERRAL_TENANT, "referral")}
     shown = lead_json(synced[LOCAL], [])
     assert (shown["tenant_id"], shown["tenant_source"]) == (REFERRAL_TENANT, "referral")
-    row = dict(zip([name for name, _ in EXPORT_COLUMNS], export_row(synced[LOCAL], []), strict=True))
+    header = [name for name, _ in EXPORT_COLUMNS] + REGISTRATION_EXPORT_COLUMNS
+    row = dict(zip(header, export_row(synced[LOCAL], []), strict=True))
     assert (row["tenant_id"], row["tenant_source"]) == (REFERRAL_TENANT, "referral")
 
     for _ in range(2):  # the first scan, then a rescan: the referral's tenant survives, the scan's wins

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 from ui_helpers import by_testid, domains, open_app, wait_query
+from ui_support import UiServer
 
-from conftest import UiServer
 from footprint_reports import footprint_report
 from leadhunter.db import companies_repo
 from leadhunter.db.models import utcnow

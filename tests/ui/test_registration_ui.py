@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 from playwright.sync_api import Page, expect
 from ui_helpers import modal, open_app
+from ui_support import HOSTILE, UiServer
 
-from conftest import HOSTILE, UiServer
 from leadhunter.db import companies_repo, registration_repo
 from leadhunter.domain.registration import RegistrationFacts, RegistrationOutcome, RegistrationSource, Withheld, unknown
 

@@ -13,7 +13,7 @@ from pydantic import BaseModel
 from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from leadhunter.db.write_lock import is_lock_error
+from leadhunter.db.write_lock import is_lock_error, is_unavailable_error
 from leadhunter.services.scan_jobs import JobNotFoundError
 from leadhunter.services.tabular_import import ImportFileError
 
@@ -154,17 +154,17 @@ def install_error_handlers(app: FastAPI) -> None:
         app.add_exception_handler(error_type, handler)
 
     @app.exception_handler(OperationalError)
-    async def _database(_: Request, exc: OperationalError) -> JSONResponse:
+    async def _database(request: Request, exc: OperationalError) -> JSONResponse:
         # The route's transaction was rolled back with its session: nothing was half-stored.
         if is_lock_error(exc):
-            return JSONResponse(
-                error_body("database_busy", "The database is busy with other writes; nothing was stored. "
-                           "Try again in a moment.", {"retry_after": DB_BUSY_RETRY_AFTER}),
-                status_code=503, headers={"Retry-After": str(DB_BUSY_RETRY_AFTER)})
-        return JSONResponse(
-            error_body("database_unavailable", "The database cannot be used right now; nothing was stored.",
-                       {"retry_after": DB_DOWN_RETRY_AFTER}),
-            status_code=503, headers={"Retry-After": str(DB_DOWN_RETRY_AFTER)})
+            return _reply(request, 503, "database_busy", "The database is busy with other writes; nothing was "
+                          "stored. Try again in a moment.", {"retry_after": DB_BUSY_RETRY_AFTER},
+                          {"Retry-After": str(DB_BUSY_RETRY_AFTER)})
+        if is_unavailable_error(exc):
+            return _reply(request, 503, "database_unavailable", "The database cannot be used right now; nothing "
+                          "was stored.", {"retry_after": DB_DOWN_RETRY_AFTER},
+                          {"Retry-After": str(DB_DOWN_RETRY_AFTER)})
+        raise exc  # a defect (no such table, bad SQL): the 500 path logs it and reports it to Sentry
 
     _document_unparsable_bodies(app)
 

@@ -108,6 +108,24 @@ def _sqlite_busy(error: BaseException) -> bool:
     return isinstance(error, sqlite3.OperationalError) and str(error).startswith(_SQLITE_BUSY)
 
 
+_SQLITE_UNAVAILABLE = ("unable to open database file", "disk i/o error", "database or disk is full")
+
+
+def is_unavailable_error(error: BaseException) -> bool:
+    """True when the database cannot be reached or written at all (PostgreSQL connection failures, class 08
+    and the 57P0x shutdowns; SQLite's file that cannot be opened, a disk error or a full disk). A query the
+    schema cannot answer (``no such table``, a bad column) is a defect instead: a 500, not a 503."""
+    original = error.orig if isinstance(error, DBAPIError) else error
+    if original is None:
+        return False
+    if isinstance(original, sqlite3.OperationalError):
+        return str(original).lower().startswith(_SQLITE_UNAVAILABLE)
+    state = getattr(original, "sqlstate", None) or getattr(original, "pgcode", None)
+    if state is None:  # psycopg raises OperationalError without a state when it cannot connect
+        return type(original).__name__ == "OperationalError"
+    return str(state).startswith("08") or str(state) in {"57P01", "57P02", "57P03"}
+
+
 def is_lock_error(error: BaseException) -> bool:
     """True for "the database is busy, try again": SQLite's ``database is locked``/``busy``, PostgreSQL's
     lock timeout, serialization failure or deadlock (as raised by the driver, or wrapped by SQLAlchemy)."""
