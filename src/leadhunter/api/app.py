@@ -9,6 +9,7 @@ from kombu.connection import Connection
 from kombu.exceptions import OperationalError as BrokerError
 
 from leadhunter.api.body_limit import BodyLimit
+from leadhunter.api.dispatch import Dispatch, Redispatcher
 from leadhunter.api.errors import install_error_handlers
 from leadhunter.api.host_guard import HostOriginGuard, allowed_hosts, trusted_origins
 from leadhunter.api.key_gate import KeyGate, RateLimiter
@@ -18,8 +19,6 @@ from leadhunter.api.routers import alerts, d365, ingest, jobs, leads, ops, refer
 from leadhunter.config import Settings
 from leadhunter.jobs.d365_runtime import init_sentry
 from leadhunter.runtime import session_factory
-
-Dispatch = Callable[[int, int], None]
 
 
 def broker_probe_for(url: str) -> Callable[[], str]:
@@ -60,6 +59,7 @@ def create_app(settings: Settings | None = None, *, dispatch: Dispatch | None = 
     app.state.settings = settings
     app.state.session_factory = session_factory(settings.database(), lock_wait_seconds=settings.db_lock_wait_seconds)
     app.state.dispatch = dispatch or _default_dispatch
+    app.state.redispatch = Redispatcher(app.state.dispatch)  # chunks a broker outage refused, sent again
     app.state.broker_probe = broker_probe or broker_probe_for(settings.broker())
     app.state.rate_limiter = RateLimiter()
     install_error_handlers(app)

@@ -19,6 +19,7 @@ import typer
 import uvicorn
 
 from leadhunter.api.deps import auth_required
+from leadhunter.cli.supervise import Supervisor
 from leadhunter.config import Settings
 from leadhunter.db.migrate import upgrade
 
@@ -58,9 +59,10 @@ def serve_command(
     # uvicorn stops gracefully on SIGTERM, then raises the signal again; with the default action the process
     # would die right there, leaving the worker and scheduler below running. Exiting cleanly runs ``finally``.
     signal.signal(signal.SIGTERM, _exit_cleanly)
-    children = [_child("worker"), _child("beat")] if worker else []
+    commands: list[tuple[str, ...]] = [("worker",), ("beat",)] if worker else []
     if worker and settings.registration:
-        children.append(_child("worker", "--queues", "registration"))
+        commands.append(("worker", "--queues", "registration"))
+    children = Supervisor(_child, commands)  # a child that dies (kill -9, OOM) is started again
     try:
         from leadhunter.api.app import create_app
         from leadhunter.api.logs import LOG_CONFIG
@@ -69,13 +71,7 @@ def serve_command(
         uvicorn.run(create_app(settings), host=settings.api_host, port=settings.api_port, log_level="info",
                     log_config=LOG_CONFIG, access_log=False)
     finally:
-        for child in children:
-            child.terminate()
-        for child in children:
-            try:
-                child.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                child.kill()
+        children.stop()
 
 
 def _exit_cleanly(signum: int, frame: FrameType | None) -> None:

@@ -76,10 +76,14 @@ def periodic_rescan() -> int | None:
 
 @app.task(name="hunter.resume_stalled_jobs", max_retries=0)
 def resume_stalled_jobs() -> int:
-    """Re-send pending chunks of running jobs that made no progress for :data:`STALL_AFTER`."""
+    """Re-send pending chunks of running jobs that made no progress for :data:`STALL_AFTER`, and close running
+    jobs that have nothing pending any more."""
     factory = session_factory(_settings().database())
     with factory() as session:
         stalled = scan_jobs.stalled_chunks(session, stall_after=STALL_AFTER)
+        idle = scan_jobs.unfinished_idle_jobs(session)
+    for job_id in idle:  # nothing left to scan, but never closed (worker killed in between)
+        scan_jobs.finish_if_complete(factory, job_id)
     for job_id, chunk in stalled:
         dispatch_chunk(job_id, chunk)
     return len(stalled)

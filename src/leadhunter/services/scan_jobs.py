@@ -155,6 +155,9 @@ async def scan_chunk(factory: sessionmaker[Session], options: ScanOptions, job_i
         # they survive rescans whatever DNS says.
         referrals = referrals_repo.signals_for(session, (domain for _, domain in items))
     if not items:
+        # Nothing pending: a twin delivery, or a worker killed after storing the last batch but before closing
+        # the job. Closing it here (idempotent) means a redelivered chunk never leaves a job "running" forever.
+        finish_if_complete(factory, job_id)
         return 0
     async with Scanner(options) as scanner:
         outcomes = [o async for o in scanner.scan_stream((domain for _, domain in items), referrals)]
@@ -255,6 +258,14 @@ def active_job_ids(session: Session, kind: str | None = None) -> list[int]:
     stmt = select(ScanJob.id).where(ScanJob.status.in_(("queued", "running")))
     if kind is not None:
         stmt = stmt.where(ScanJob.kind == kind)
+    return list(session.scalars(stmt.order_by(ScanJob.id)))
+
+
+def unfinished_idle_jobs(session: Session) -> list[int]:
+    """Running jobs with no pending item left: a worker died between storing a chunk's last batch and closing
+    the job. The sweeper closes them with :func:`finish_if_complete`."""
+    pending = select(ScanJobItem.id).where(ScanJobItem.job_id == ScanJob.id, ScanJobItem.state == "pending")
+    stmt = select(ScanJob.id).where(ScanJob.status == "running", ~pending.exists())
     return list(session.scalars(stmt.order_by(ScanJob.id)))
 
 
