@@ -31,6 +31,9 @@ from collections import deque
 from dataclasses import dataclass
 
 
+MIN_TIMER = 0.001  # seconds: the shortest wait PacingGate schedules (one tick of uvloop's clock)
+
+
 @dataclass(frozen=True, slots=True)
 class PacingLimits:
     """Bounds and tuning of :class:`PacingController`. Rates in queries/s, times in seconds.
@@ -283,7 +286,10 @@ class PacingGate:
             wait = self.controller.wait_time(now)
             if wait > 0.0:
                 if math.isfinite(wait) and self._timer is None:
-                    self._timer = loop.call_later(wait, self._on_timer)
+                    # Never under a millisecond: uvloop's clock and timers tick in whole milliseconds, so a
+                    # shorter wait fires before any token came in and the timer spins (millions of wake-ups
+                    # per scan); a millisecond's tokens fit in the bucket (burst >= 2) and go out together.
+                    self._timer = loop.call_later(max(wait, MIN_TIMER), self._on_timer)
                 return
             self._queue.popleft()
             self.controller.on_send(now)
