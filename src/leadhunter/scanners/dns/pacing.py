@@ -235,8 +235,7 @@ class PacingGate:
         """
         loop = asyncio.get_running_loop()
         now = loop.time()
-        if not self._queue and self.controller.wait_time(now) == 0.0:
-            self.controller.on_send(now)
+        if self.try_acquire(now):
             return now
         granted: asyncio.Future[None] = loop.create_future()
         if urgent:
@@ -252,6 +251,15 @@ class PacingGate:
                 self._wake()
             raise
         return loop.time()
+
+    def try_acquire(self, now: float) -> bool:
+        """The no-wait path of :meth:`acquire` without a coroutine (the common case, once per query):
+        True when a query may go at loop time ``now`` (its token and slot are taken), False when it
+        must queue through :meth:`acquire`."""
+        if not self._queue and self.controller.wait_time(now) == 0.0:
+            self.controller.on_send(now)
+            return True
+        return False
 
     def answered(self, sent_at: float, *, good: bool, rtt: float | None) -> None:
         """The query sent at ``sent_at`` was answered (see :meth:`PacingController.on_answer`)."""

@@ -304,18 +304,24 @@ class Resolver:
             raise OSError("resolver is not started")
         loop = asyncio.get_running_loop()
         qid = self._new_id()
-        entry = _Pending(loop.create_future(), (ns.host, ns.port), name, code)
+        future: asyncio.Future[wire.Answer] = loop.create_future()
+        entry = _Pending(future, (ns.host, ns.port), name, code)
         self._pending[qid] = entry
         packet = wire.build_query(qid, name, wire.type_name(code))
         deadline = math.inf
         copies = 0
         try:
             while True:
-                sent_at = await gate.acquire(urgent=copies > 0)
+                if copies:  # a resend waits at the head of the queue, with a fresh future
+                    sent_at = await gate.acquire(urgent=True)
+                    future = loop.create_future()
+                    entry.future = future
+                else:
+                    sent_at = loop.time()
+                    if not gate.try_acquire(sent_at):
+                        sent_at = await gate.acquire()
                 deadline = min(deadline, sent_at + self.timeout)
                 wait = min(gate.controller.rto * 2**copies, deadline - sent_at)
-                future: asyncio.Future[wire.Answer] = loop.create_future()
-                entry.future = future
                 timer = loop.call_later(max(wait, 0.0), _expire_unless_unread, future, loop, protocol, deadline)
                 copies += 1
                 try:
