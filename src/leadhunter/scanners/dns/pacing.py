@@ -30,7 +30,6 @@ import math
 from collections import deque
 from dataclasses import dataclass
 
-
 MIN_TIMER = 0.001  # seconds: the shortest wait PacingGate schedules (one tick of uvloop's clock)
 
 
