@@ -136,7 +136,7 @@ def test_a_stalled_loop_is_not_taken_for_a_server_dropping_queries(dns: FakeDnsS
             await asyncio.gather(*(resolver.lookup(f"d{i}.acme.com", "A") for i in range(100)))  # RTO to 0.2 s
             tasks = [asyncio.ensure_future(resolver.lookup(f"d{i}.acme.com", "A")) for i in range(100, NAMES)]
             await asyncio.sleep(0)  # the first window of queries goes out ...
-            time.sleep(0.6)  # noqa: ASYNC251 - ... and the loop stalls, as a CPU-bound scan does
+            time.sleep(0.6)
             return list(await asyncio.gather(*tasks)), resolver
 
     with asyncio.Runner(loop_factory=uvloop.new_event_loop if uvloop else None) as runner:
