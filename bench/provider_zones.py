@@ -104,7 +104,21 @@ PROVIDER_ZONES = (
     "natrohost.com", "turkhost.com.tr", "secureserver.net", "hostinger.com", "ovh.net", "ovh.com",
     "pphosted.com", "mimecast.com", "mcsv.net", "sendgrid.net", "amazonses.com", "hunterbench.net",
     "in-addr.arpa", "ip6.arpa",
+    # targets of the footprint CNAMEs and SRVs and of the www CNAMEs to cloud web hosts
+    "microsoft.com", "windows.net", "lync.com", "azurewebsites.net", "cloudfront.net", "googlehosted.com",
+    "netlify.app",
 )
+
+# Fixed targets of the footprint records (Intune/Entra/Teams) and of the shared web hosts, so a www or
+# footprint lookup that follows the alias gets the answer a recursive resolver would give (not NXDOMAIN).
+FOOTPRINT_TARGETS: dict[str, tuple[str, ...]] = {
+    "enterpriseenrollment-s.manage.microsoft.com.": ("20.190.137.100",),
+    "enterpriseregistration.windows.net.": ("20.190.151.68",),
+    "webdir.online.lync.com.": ("52.113.194.132",),
+    "sipdir.online.lync.com.": ("52.112.193.16",),
+    "sipfed.online.lync.com.": ("52.112.196.40",),
+    "ghs.googlehosted.com.": ("142.250.185.243", "2a00:1450:4001:82a::2013"),
+}
 
 
 def zone_of(owner: str, zones: tuple[str, ...] = PROVIDER_ZONES) -> str:
@@ -134,6 +148,8 @@ def static_records(dkim_key: str) -> list[Record]:
     out.append(("autodiscover.outlook.com.", "A", "40.99.10.40"))
     out.append(("autodiscover.outlook.com.", "AAAA", "2603:1026:c0b::8"))
     out.append(("dkim.mcsv.net.", "TXT", f"v=DKIM1; k=rsa; p={dkim_key}"))
+    for host, addrs in FOOTPRINT_TARGETS.items():
+        out.extend((host, "AAAA" if ":" in ip else "A", ip) for ip in addrs)
     out.append(("outlook.com.", "MX", "5 outlook-com.olc.protection.outlook.com."))
     out.append(("google.com.", "MX", "10 smtp.google.com."))
     return out

@@ -251,7 +251,12 @@ def _footprint(plan: Plan, rng: random.Random) -> None:
         plan.add("_sipfederationtls._tcp", "SRV", "100 1 5061 sipfed.online.lync.com.")
     if rng.random() < 0.15 and not any(o.startswith("www.") for o, _, _ in plan.records):
         label = plan.domain.split(".")[0]
-        plan.add("www", "CNAME", rng.choice(WEB_CNAMES).format(label=label, n=rng.randrange(10**6)))
+        shape = rng.choice(WEB_CNAMES)  # drawn before n, as before, so the generated set is unchanged
+        n = rng.randrange(10**6)
+        target = shape.format(label=label, n=n)
+        plan.add("www", "CNAME", target)
+        if target != "ghs.googlehosted.com.":  # per-site names need their own address (the shared one is static)
+            plan.shared.append((target, "A", f"20.{40 + n % 8}.{(n >> 3) & 255}.{(n >> 11) % 254 + 1}"))
 
 
 def plan_domain(i: int, rng: random.Random) -> Plan:

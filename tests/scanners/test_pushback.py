@@ -4,6 +4,7 @@ fake answering 429. The resolver and tenant discovery must still get every answe
 from __future__ import annotations
 
 import asyncio
+import time
 
 import pytest
 
@@ -120,3 +121,27 @@ def test_endless_429_gives_up_after_the_bounded_retries() -> None:
                                                   ("-2", 1.0), ("nan", 1.0), ("86400", 60.0)])
 def test_retry_after_is_read_as_seconds_with_a_default_and_a_cap(header: str | None, seconds: float) -> None:
     assert retry_after_seconds(header) == seconds
+
+
+@pytest.mark.parametrize("loop_kind", ["asyncio", "uvloop"])
+def test_a_stalled_loop_is_not_taken_for_a_server_dropping_queries(dns: FakeDnsServer, loop_kind: str) -> None:
+    """Answers that wait unread in the socket while the process is busy are not loss: nothing is resent and
+    the rate is not cut, although the stall outlasts the retransmission timeout (0.2 s once warmed up)."""
+    uvloop = pytest.importorskip("uvloop") if loop_kind == "uvloop" else None
+    for i in range(NAMES):
+        dns.add(f"d{i}.acme.com", "A", f"192.0.2.{i % 250}")
+
+    async def main() -> tuple[list[Lookup], Resolver]:
+        async with Resolver([Nameserver(dns.host, dns.port)], timeout=2.0, retries=2) as resolver:
+            await asyncio.gather(*(resolver.lookup(f"d{i}.acme.com", "A") for i in range(100)))  # RTO to 0.2 s
+            tasks = [asyncio.ensure_future(resolver.lookup(f"d{i}.acme.com", "A")) for i in range(100, NAMES)]
+            await asyncio.sleep(0)  # the first window of queries goes out ...
+            time.sleep(0.6)
+            return list(await asyncio.gather(*tasks)), resolver
+
+    with asyncio.Runner(loop_factory=uvloop.new_event_loop if uvloop else None) as runner:
+        results, resolver = runner.run(main())
+    assert [r.outcome for r in results] == [Outcome.OK] * (NAMES - 100)
+    assert resolver.stats["retransmits"] == 0
+    (pace,) = resolver.pacing_report().values()
+    assert pace["cuts"] == 0

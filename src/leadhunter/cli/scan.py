@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import itertools
 import json
 import sys
@@ -37,6 +38,26 @@ def _loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
         return None
     factory: Callable[[], asyncio.AbstractEventLoop] = uvloop.new_event_loop
     return factory
+
+
+@contextlib.contextmanager
+def _scan_gc() -> Iterator[None]:
+    """Fewer cyclic garbage collections while the scan runs.
+
+    A scan allocates a few dozen futures, tasks and coroutines per domain; with the default threshold
+    (700 allocations) the collector runs thousands of times and walks every live object, which cost
+    about a sixth of the scan's CPU (bench/scan_bench.py). The objects alive at start (modules, rule
+    tables) are frozen out of the collections, and the youngest generation is collected after 50,000
+    allocations instead; memory stays flat, since scan objects die by reference counting. Restored on exit.
+    """
+    threshold = gc.get_threshold()
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 100)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*threshold)
+        gc.unfreeze()
 
 
 def _table_row(report: dict[str, Any]) -> str:
@@ -193,7 +214,7 @@ def scan_command(
     show = sys.stderr.isatty() if progress is None else progress
     bar = Progress(total, enabled=show)
     try:
-        with asyncio.Runner(loop_factory=_loop_factory()) as runner:
+        with _scan_gc(), asyncio.Runner(loop_factory=_loop_factory()) as runner:
             counts = runner.run(_run(inputs, options, as_json, bar, setup))
     except UnsafeTargetError as exc:
         raise typer.BadParameter(str(exc)) from exc

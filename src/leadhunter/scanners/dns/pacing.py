@@ -30,6 +30,8 @@ import math
 from collections import deque
 from dataclasses import dataclass
 
+MIN_TIMER = 0.001  # seconds: the shortest wait PacingGate schedules (one tick of uvloop's clock)
+
 
 @dataclass(frozen=True, slots=True)
 class PacingLimits:
@@ -232,8 +234,7 @@ class PacingGate:
         """
         loop = asyncio.get_running_loop()
         now = loop.time()
-        if not self._queue and self.controller.wait_time(now) == 0.0:
-            self.controller.on_send(now)
+        if self.try_acquire(now):
             return now
         granted: asyncio.Future[None] = loop.create_future()
         if urgent:
@@ -249,6 +250,15 @@ class PacingGate:
                 self._wake()
             raise
         return loop.time()
+
+    def try_acquire(self, now: float) -> bool:
+        """The no-wait path of :meth:`acquire` without a coroutine (the common case, once per query):
+        True when a query may go at loop time ``now`` (its token and slot are taken), False when it
+        must queue through :meth:`acquire`."""
+        if not self._queue and self.controller.wait_time(now) == 0.0:
+            self.controller.on_send(now)
+            return True
+        return False
 
     def answered(self, sent_at: float, *, good: bool, rtt: float | None) -> None:
         """The query sent at ``sent_at`` was answered (see :meth:`PacingController.on_answer`)."""
@@ -283,7 +293,10 @@ class PacingGate:
             wait = self.controller.wait_time(now)
             if wait > 0.0:
                 if math.isfinite(wait) and self._timer is None:
-                    self._timer = loop.call_later(wait, self._on_timer)
+                    # Never under a millisecond: uvloop's clock and timers tick in whole milliseconds, so a
+                    # shorter wait fires before any token came in and the timer spins (millions of wake-ups
+                    # per scan); a millisecond's tokens fit in the bucket (burst >= 2) and go out together.
+                    self._timer = loop.call_later(max(wait, MIN_TIMER), self._on_timer)
                 return
             self._queue.popleft()
             self.controller.on_send(now)

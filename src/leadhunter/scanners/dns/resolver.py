@@ -14,10 +14,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import fcntl
 import ipaddress
 import math
 import secrets
 import socket
+import termios
 import time
 from collections import Counter, OrderedDict
 from collections.abc import Sequence
@@ -50,10 +52,24 @@ class _UdpProtocol(asyncio.DatagramProtocol):
     def __init__(self, pending: dict[int, _Pending]) -> None:
         self.pending = pending
         self.transport: asyncio.DatagramTransport | None = None
+        self.fileno = -1  # the socket's descriptor, to see whether answers wait unread (-1: unknown)
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         # uvloop's UDP transport does not subclass asyncio.DatagramTransport, so no isinstance check.
         self.transport = cast(asyncio.DatagramTransport, transport)
+        sock = transport.get_extra_info("socket")
+        if sock is not None:
+            self.fileno = sock.fileno()
+
+    def unread(self) -> bool:
+        """True when a datagram sits in the socket's receive queue, not yet read by the loop."""
+        if self.fileno < 0:
+            return False
+        try:
+            size = fcntl.ioctl(self.fileno, termios.FIONREAD, b"\0\0\0\0")
+        except OSError:
+            return False
+        return int.from_bytes(size, "little") > 0
 
     def datagram_received(self, data: bytes, addr: tuple[str | int, ...]) -> None:
         if len(data) < 12:
@@ -121,6 +137,8 @@ class Resolver:
         self._cache: OrderedDict[tuple[str, str], tuple[float, Lookup]] = OrderedDict()
         self._inflight: dict[tuple[str, str], asyncio.Future[Lookup]] = {}
         self._gates: dict[Nameserver, PacingGate] = {}
+        # IP version of each nameserver, parsed once (not per query)
+        self._family = {ns: ipaddress.ip_address(ns.host).version for ns in self.nameservers}
 
     async def __aenter__(self) -> Resolver:
         await self.start()
@@ -135,7 +153,7 @@ class Resolver:
         for ns in self.nameservers:
             if ns not in self._gates:
                 self._gates[ns] = PacingGate(PacingController(self.pacing, loop.time()))
-            family = ipaddress.ip_address(ns.host).version
+            family = self._family[ns]
             if family in self._protocols:
                 continue
             local = ("0.0.0.0", 0) if family == 4 else ("::", 0)  # noqa: S104 - ephemeral client port
@@ -281,24 +299,30 @@ class Resolver:
         """One try over UDP: ``timeout`` seconds from the first send, during which an unanswered query is
         sent again (same id, so a late answer to either copy counts) after the retransmission timeout,
         doubling each time. Each copy waits its turn at ``gate``."""
-        protocol = self._protocols.get(ipaddress.ip_address(ns.host).version)
+        protocol = self._protocols.get(self._family[ns])
         if protocol is None or protocol.transport is None:
             raise OSError("resolver is not started")
         loop = asyncio.get_running_loop()
         qid = self._new_id()
-        entry = _Pending(loop.create_future(), (ns.host, ns.port), name, code)
+        future: asyncio.Future[wire.Answer] = loop.create_future()
+        entry = _Pending(future, (ns.host, ns.port), name, code)
         self._pending[qid] = entry
         packet = wire.build_query(qid, name, wire.type_name(code))
         deadline = math.inf
         copies = 0
         try:
             while True:
-                sent_at = await gate.acquire(urgent=copies > 0)
+                if copies:  # a resend waits at the head of the queue, with a fresh future
+                    sent_at = await gate.acquire(urgent=True)
+                    future = loop.create_future()
+                    entry.future = future
+                else:
+                    sent_at = loop.time()
+                    if not gate.try_acquire(sent_at):
+                        sent_at = await gate.acquire()
                 deadline = min(deadline, sent_at + self.timeout)
                 wait = min(gate.controller.rto * 2**copies, deadline - sent_at)
-                future: asyncio.Future[wire.Answer] = loop.create_future()
-                entry.future = future
-                timer = loop.call_later(max(wait, 0.0), _expire_after_poll, future, loop)
+                timer = loop.call_later(max(wait, 0.0), _expire_unless_unread, future, loop, protocol, deadline)
                 copies += 1
                 try:
                     protocol.transport.sendto(packet, (ns.host, ns.port))
@@ -366,10 +390,23 @@ _RCODE_OUTCOME = {
 _SHED_OUTCOMES = frozenset({Outcome.TIMEOUT, Outcome.SERVFAIL, Outcome.REFUSED})
 
 
-def _expire_after_poll(future: asyncio.Future[wire.Answer], loop: asyncio.AbstractEventLoop) -> None:
-    # libuv (uvloop) runs due timers before it polls the sockets: after a stall of the loop (a busy or
-    # starved process) the answer may be sitting in the socket buffer. Two call_soon hops let one poll
-    # happen first, so the loop's own lag is not taken for a server dropping queries.
+def _expire_unless_unread(future: asyncio.Future[wire.Answer], loop: asyncio.AbstractEventLoop,
+                          protocol: _UdpProtocol, give_up_at: float) -> None:
+    """Time out ``future`` unless answers still wait unread in the socket.
+
+    A busy or starved process reads its socket late, and an event loop reads only so many datagrams per
+    turn (libuv: 32), so when the timer fires our answer may be sitting in the receive queue: that is the
+    loop's lag, not a server dropping queries, and counting it as loss would make the pacing cut the rate
+    of a server that answers everything. While datagrams wait, the expiry is put off by one turn of the
+    loop (which reads them) and checked again, until ``give_up_at`` (the try's deadline, loop time).
+    """
+    if future.done():
+        return
+    if protocol.unread() and loop.time() < give_up_at:
+        loop.call_soon(_expire_unless_unread, future, loop, protocol, give_up_at)
+        return
+    # uvloop runs due timers, then the ready callbacks, then polls: two hops let one poll happen first,
+    # in case the answer arrived just after the check above
     loop.call_soon(loop.call_soon, _expire, future)
 
 
