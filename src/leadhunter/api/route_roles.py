@@ -20,7 +20,10 @@ ROUTE_ROLES: dict[str, RouteRole] = {
     "GET /openapi.json": "public",
     "GET /": "public",
     "GET /static/{relative:path}": "public",
-    # who am I
+    # sign-in
+    "GET /auth/login": "public",
+    "GET /auth/callback": "public",
+    "POST /auth/logout": "public",
     "GET /api/me": "viewer",
     # leads
     "GET /api/leads": "viewer",
