@@ -52,7 +52,9 @@ def create_app(settings: Settings | None = None, *, dispatch: Dispatch | None = 
 
     The request path, outermost first: :class:`ObserveMiddleware` (request id, security headers, metrics,
     access log, 500s in the error shape) → :class:`HostOriginGuard` (Host names, cross-site writes) →
-    :class:`KeyGate` (API key and rate limit) → :class:`BodyLimit` → the routes. Each refuses before the body
+    :class:`SessionGate` (signed-in session and CSRF token, ``HUNTER_AUTH_MODE=entra``) → :class:`KeyGate` (API
+    key and rate limit) → :class:`ActivityLog` (who did what) → :class:`BodyLimit` → the routes, where
+    :func:`enforce_route_role` checks the caller's role against ``api/route_roles.py``. Each refuses before the body
     is read. There is no ``/docs`` page (Swagger UI would load from a CDN that the CSP blocks): the schema is
     at ``/openapi.json``.
     """
