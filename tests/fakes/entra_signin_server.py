@@ -29,6 +29,8 @@ from typing import Any
 from urllib.parse import urlencode
 
 import jwt
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from .entra_documents import MULTI_TENANT_ISSUERS, oidc_v2
@@ -92,6 +94,7 @@ class EntraSigninServer(LoopbackHTTPServer):
         self.sign_next_with_stranger = False
         self.token_lifetime = 3600
         self.issued_id_tokens: list[str] = []
+        self.certificates: dict[str, tuple[str, Any]] = {}  # x5t → (client id, public key)
 
     # ---- registration ----------------------------------------------------------------------------------
 
@@ -102,6 +105,13 @@ class EntraSigninServer(LoopbackHTTPServer):
     def add_app(self, client_id: str, secret: str, redirect_uris: list[str]) -> None:
         """Register a web app with its secret and exact redirect URIs."""
         self.apps[client_id] = (secret, redirect_uris)
+
+    def add_certificate(self, client_id: str, cert_pem: bytes) -> None:
+        """Let `client_id` authenticate with a `private_key_jwt` assertion signed by this certificate's key
+        (found by its SHA-1 thumbprint in the assertion's `x5t` header, as Entra does)."""
+        cert = x509.load_pem_x509_certificate(cert_pem)
+        thumb = _b64url(cert.fingerprint(hashes.SHA1()))
+        self.certificates[thumb] = (client_id, cert.public_key())
 
     def add_user(self, username: str, tenant_id: str, *, roles: list[str] | None = None,
                  groups: list[str] | None = None, overage: bool = False, name: str | None = None) -> FakeUser:
@@ -174,7 +184,7 @@ class EntraSigninServer(LoopbackHTTPServer):
 
     def _token(self, seg: str, form: dict[str, str]) -> Reply:
         app = self.apps.get(form.get("client_id", ""))
-        if app is None or form.get("client_secret") != app[0]:
+        if app is None or not (form.get("client_secret") == app[0] or self._assertion_ok(seg, form)):
             return json_reply(401, {"error": "invalid_client", "error_description": "AADSTS7000215 bad secret"})
         if form.get("grant_type") != "authorization_code":
             return json_reply(400, {"error": "unsupported_grant_type"})
@@ -193,6 +203,21 @@ class EntraSigninServer(LoopbackHTTPServer):
                 self._graph_tokens[access] = found.user
             body["access_token"] = access
         return json_reply(200, body, {"Cache-Control": "no-store"})
+
+    def _assertion_ok(self, seg: str, form: dict[str, str]) -> bool:
+        """A client assertion signed by a registered certificate, for this client and this token endpoint."""
+        if form.get("client_assertion_type") != "urn:ietf:params:oauth:client-assertion-type:jwt-bearer":
+            return False
+        assertion = form.get("client_assertion", "")
+        try:
+            found = self.certificates.get(str(jwt.get_unverified_header(assertion).get("x5t")))
+            if found is None or found[0] != form.get("client_id"):
+                return False
+            claims = jwt.decode(assertion, found[1], algorithms=["RS256"],
+                                audience=f"{self.base_url}/{seg}/oauth2/v2.0/token")
+        except jwt.PyJWTError:
+            return False
+        return bool(claims.get("iss") == claims.get("sub") == found[0])
 
     def _id_token(self, code: _Code) -> str:
         user, now = code.user, int(time.time())
