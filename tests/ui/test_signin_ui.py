@@ -1,6 +1,6 @@
 """Signing in through the Entra stand-in (HTTPS on loopback) in real Chromium: a viewer signs in, sees who they
 are, is refused a scan (a seller's action) with the reason, and signs out; an admin then finds the refusal in the
-Activity view, filtered by that person."""
+Activity view, filtered by that person, and makes an API key for a machine (shown once)."""
 
 from __future__ import annotations
 
@@ -87,4 +87,21 @@ def test_viewer_signs_in_is_refused_a_scan_and_signs_out_then_admin_sees_it(
     expect(refused).to_have_count(1)
     expect(refused).to_contain_text("403")
     expect(activity.get_by_test_id("activity-actor")).to_have_text([f"user:{VIEWER}"])
+
+    page.keyboard.press("Escape")
+    page.get_by_test_id("keys-open").click()
+    keys = page.get_by_test_id("keys")
+    keys.get_by_test_id("key-name").fill("crm webhook")
+    keys.get_by_test_id("key-role").select_option("seller")
+    keys.get_by_test_id("key-create").click()
+    expect(keys.get_by_test_id("key-value")).to_have_value(re.compile(r"^hk_[0-9a-f]{8}_"))
+    key = keys.get_by_test_id("key-value").input_value()
+    expect(keys.get_by_test_id("key-row")).to_have_count(1)
+    me = page.request.get(signin_server.url + "/api/me", headers={"Authorization": f"Bearer {key}"})
+    assert me.json()["role"] == "seller"
+    page.keyboard.press("Escape")
+    page.get_by_test_id("keys-open").click()  # shown once: not when the list is opened again
+    expect(page.get_by_test_id("keys").get_by_test_id("key-row")).to_have_count(1)
+    expect(page.get_by_test_id("key-shown")).to_be_hidden()
+    assert key not in page.content()
     assert not errors, errors
