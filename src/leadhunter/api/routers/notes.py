@@ -6,16 +6,22 @@ the D365 push; ``POST .../notes/{id}/d365`` sends one note when its author asks.
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from typing import Any
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
+from kombu.exceptions import OperationalError as BrokerError
 from pydantic import BaseModel, Field
 
-from leadhunter.api.deps import CallerDep, DbId, SessionDep, Text
+from leadhunter.api.deps import CallerDep, DbId, SessionDep, SettingsDep, Text
 from leadhunter.api.errors import ApiError, error_responses
+from leadhunter.api.routers.d365 import _require_enabled as require_d365
 from leadhunter.api.routers.lead_marks import company_for
 from leadhunter.db.team_models import NOTE_MAX_CHARS, LeadNote
-from leadhunter.services import lead_notes
+from leadhunter.services import lead_notes, note_push
+
+log = logging.getLogger(__name__)
 
 router = APIRouter(prefix="/api/leads/{domain}/notes", tags=["notes"], responses=error_responses(401, 404, 422, 429))
 
@@ -84,3 +90,31 @@ def delete_note(session: SessionDep, caller: CallerDep, domain: Text, note_id: D
         raise _note_error(exc) from None
     session.commit()
     return Response(status_code=204)
+
+
+@router.post("/{note_id}/d365", status_code=202, responses=error_responses(403, 409))
+def send_note_to_d365(request: Request, session: SessionDep, settings: SettingsDep, caller: CallerDep, domain: Text,
+                      note_id: DbId) -> dict[str, Any]:
+    """Send one of the caller's own notes to the lead's Dynamics 365 record (an annotation; sending again updates
+    it). 409 when D365 is off (``d365_disabled``) or the lead was never pushed (``d365_lead_not_pushed``). The send
+    is queued for a worker; ``d365_pushed_at`` on the note says when it arrived."""
+    require_d365(settings)
+    company = company_for(session, domain)
+    try:
+        note = lead_notes.own_note(session, company.id, note_id, caller)
+    except lead_notes.NoteError as exc:
+        raise _note_error(exc) from None
+    if note_push.d365_lead_id(session, company.id) is None:
+        raise ApiError(409, "d365_lead_not_pushed", f"push {company.domain} to Dynamics 365 first")
+    dispatch: Callable[[int], None] | None = getattr(request.app.state, "note_dispatch", None)
+    if dispatch is None:
+        from leadhunter.jobs.note_tasks import dispatch_note_push  # lazily: builds the Celery app from settings
+
+        dispatch = dispatch_note_push
+    try:
+        dispatch(note.id)
+        queued = True
+    except (BrokerError, OSError) as exc:  # nothing is stored for it: the author sends it again
+        log.warning("broker unavailable, note %s not queued for D365: %s", note.id, exc)
+        queued = False
+    return {**note_json(note, caller), "queued": queued}
