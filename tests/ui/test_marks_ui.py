@@ -134,6 +134,9 @@ def test_write_edit_and_delete_a_note(page: Page, marks_server: UiServer) -> Non
     open_lead(page, "tam-kurulum.com")
     note = by_testid(page, "lead-notes").locator('[data-testid="note"]')
     expect(note.locator('[data-testid="note-text"]')).to_have_text("Yenileme Haziran'a kaydı.")
+    # "Send to D365" is the note's own action; with D365 off the API's reason shows and nothing is sent
+    note.locator('[data-testid="note-d365"]').click()
+    expect(by_testid(page, "note-error")).to_contain_text("Dynamics 365 push is off")
     note.locator('[data-testid="note-delete"]').click()
     note.locator('[data-testid="note-delete-no"]').click()  # asked first; "cancel" keeps it
     expect(note).to_have_count(1)

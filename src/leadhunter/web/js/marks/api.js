@@ -15,6 +15,8 @@ export const listNotes = (domain, signal) => request("GET", `${lead(domain)}/not
 export const addNote = (domain, text) => request("POST", `${lead(domain)}/notes`, { json: { text } });
 export const editNote = (domain, id, text) => request("PATCH", `${lead(domain)}/notes/${id}`, { json: { text } });
 export const deleteNote = (domain, id) => request("DELETE", `${lead(domain)}/notes/${id}`);
+/** Send one of the caller's notes to the lead's Dynamics 365 record (queued) → the note and `queued`. */
+export const sendNoteToD365 = (domain, id) => request("POST", `${lead(domain)}/notes/${id}/d365`);
 
 /** Ask main.js to reload the list, KPIs and facets (a star or tag changed what they show). */
 export const dataChanged = () => document.dispatchEvent(new CustomEvent("hunter:data-changed"));

@@ -54,6 +54,9 @@ const MESSAGES = {
   note_failed: ["Note not saved: {message}", "Not kaydedilemedi: {message}"],
   note_load_failed: ["Notes could not be loaded: {message}", "Notlar yüklenemedi: {message}"],
   note_you: ["you", "siz"],
+  note_d365: ["Send to D365", "D365'e gönder"],
+  note_d365_queued: ["The note is on its way to Dynamics 365", "Not Dynamics 365'e gönderiliyor"],
+  note_d365_sent: ["sent to D365 {time}", "D365'e gönderildi {time}"],
 };
 
 addMessages("en", Object.fromEntries(Object.entries(MESSAGES).map(([k, [en]]) => [k, en])));

@@ -5,7 +5,8 @@
 import { el, replaceChildren } from "../dom.js";
 import { fmtDate, fmtNumber, t } from "../i18n.js";
 import { registerSection } from "../sections.js";
-import { addNote, deleteNote, editNote, listNotes } from "./api.js";
+import * as toasts from "../toasts.js";
+import { addNote, deleteNote, editNote, listNotes, sendNoteToD365 } from "./api.js";
 
 const MAX = 4000;
 
@@ -52,7 +53,8 @@ function section(detail) {
 
   function item(note) {
     const li = el("li", { class: "note", dataset: { testid: "note", id: String(note.id), mine: note.mine ? "true" : "false" } });
-    const when = note.updated_at ? `${fmtDate(note.created_at)} · ${t("note_edited", { time: fmtDate(note.updated_at) })}` : fmtDate(note.created_at);
+    let when = note.updated_at ? `${fmtDate(note.created_at)} · ${t("note_edited", { time: fmtDate(note.updated_at) })}` : fmtDate(note.created_at);
+    if (note.d365_pushed_at) when += ` · ${t("note_d365_sent", { time: fmtDate(note.d365_pushed_at) })}`;
     const head = el("div", { class: "note-head muted small" },
       el("strong", { dataset: { testid: "note-author" }, text: note.mine ? `${note.author} (${t("note_you")})` : note.author }),
       " · ", el("time", { datetime: note.updated_at || note.created_at, text: when }));
@@ -63,7 +65,10 @@ function section(detail) {
       if (!note.mine) return replaceChildren(actions);
       replaceChildren(actions,
         el("button", { type: "button", class: "link", dataset: { testid: "note-edit" }, text: t("note_edit"), on: { click: startEdit } }),
-        el("button", { type: "button", class: "link", dataset: { testid: "note-delete" }, text: t("note_delete"), on: { click: askDelete } }));
+        el("button", { type: "button", class: "link", dataset: { testid: "note-delete" }, text: t("note_delete"), on: { click: askDelete } }),
+        // Notes stay in Hunter unless their author sends one: the lead push never carries them.
+        el("button", { type: "button", class: "link", dataset: { testid: "note-d365" }, text: t("note_d365"),
+          on: { click: () => act(async () => { await sendNoteToD365(domain, note.id); toasts.info(t("note_d365_queued")); }) } }));
     }
 
     function startEdit() {
