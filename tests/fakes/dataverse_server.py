@@ -39,6 +39,7 @@ from .dataverse_http import (
     request_ids,
 )
 from .dataverse_leads import LeadOperations
+from .dataverse_notes import AnnotationStore
 from .dataverse_store import HUNTER_CHOICES, STANDARD_CHOICES, JsonDict, LeadTable, ODataError, lead_columns
 from .entra_server import EntraServer
 from .loopback_http import LoopbackHTTPServer, RecordedRequest, Reply
@@ -121,6 +122,7 @@ class DataverseServer(LoopbackHTTPServer):
         self.in_flight = 0
         self.peak_in_flight = 0
         self._batch_count = 0
+        self.annotations = AnnotationStore()  # notes on leads (PATCH/GET /annotations(<id>))
 
     # ---- lifecycle ------------------------------------------------------------------------------
 
@@ -267,6 +269,8 @@ class DataverseServer(LoopbackHTTPServer):
             return self._batch(headers, body)
         if path.startswith("/EntityDefinitions("):
             return metadata_reply(method, path, self.table.columns, self.key_columns, self.prefix)
+        if self.annotations.handles(path):
+            return self.annotations.execute(method, path, body, lambda lead_id: lead_id in self.table.rows)
         try:
             response = self._operations.execute(method, path, query, headers, body)
         except ODataError as failure:

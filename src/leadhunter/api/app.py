@@ -18,7 +18,7 @@ from leadhunter.api.key_gate import KeyGate, RateLimiter
 from leadhunter.api.observe import ObserveMiddleware
 from leadhunter.api.query_params import reject_repeated_query
 from leadhunter.api.routers import admin as admin_routes
-from leadhunter.api.routers import alerts, d365, ingest, jobs, leads, ops, referrals, web
+from leadhunter.api.routers import alerts, d365, ingest, jobs, lead_marks, leads, notes, ops, referrals, web
 from leadhunter.api.routers import auth as auth_routes
 from leadhunter.api.session_gate import SessionGate
 from leadhunter.config import Settings
@@ -70,6 +70,8 @@ def create_app(settings: Settings | None = None, *, dispatch: Dispatch | None = 
     app.state.broker_probe = broker_probe or broker_probe_for(settings.broker())
     app.state.rate_limiter = RateLimiter()
     install_error_handlers(app)
+    app.include_router(lead_marks.router)
+    app.include_router(notes.router)
     for router in (leads.router, jobs.router, ingest.router, alerts.router, ops.router, referrals.router, d365.router,
                    web.router):
         app.include_router(router)

@@ -64,4 +64,15 @@ ROUTE_ROLES: dict[str, RouteRole] = {
     "GET /api/admin/activity": "admin",
     "GET /api/admin/sessions": "admin",
     "POST /api/admin/sessions/{session_id}/revoke": "admin",
+    # tags, watchlist and notes
+    "POST /api/leads/{domain}/tags": "seller",
+    "DELETE /api/leads/{domain}/tags/{tag}": "seller",
+    "POST /api/tags/bulk": "seller",
+    "PUT /api/leads/{domain}/watch": "viewer",
+    "DELETE /api/leads/{domain}/watch": "viewer",
+    "GET /api/leads/{domain}/notes": "viewer",
+    "POST /api/leads/{domain}/notes": "seller",
+    "PATCH /api/leads/{domain}/notes/{note_id}": "seller",
+    "DELETE /api/leads/{domain}/notes/{note_id}": "seller",
+    "POST /api/leads/{domain}/notes/{note_id}/d365": "seller",
 }

@@ -221,7 +221,8 @@ def replace_auto_tags(session: Session, company_id: int, tags: set[str], *,
     """Make the company's automatic tags exactly ``tags``; manual tags are untouched. With ``family`` only
     automatic tags in that family are replaced; without it, every automatic tag but those the registration
     stage owns (:data:`~leadhunter.domain.registration.REGISTRATION_TAGS`, kept across DNS rescans)."""
-    current = {t.tag: t for t in session.scalars(select(Tag).where(Tag.company_id == company_id))}
+    # Automatic rows only: a manual tag of the same name is its own row and stays (uq_tags_company_tag_auto).
+    current = {t.tag: t for t in session.scalars(select(Tag).where(Tag.company_id == company_id, Tag.auto.is_(True)))}
 
     def replaceable(name: str) -> bool:
         return name in family if family is not None else name not in REGISTRATION_TAGS
@@ -246,11 +247,12 @@ def changes_of(session: Session, company_id: int, limit: int = 100) -> list[Comp
 
 
 def tags_of(session: Session, company_ids: Sequence[int]) -> dict[int, list[str]]:
-    """Tags by company id, sorted."""
+    """Tags by company id, manual and automatic together, sorted, each name once."""
     out: dict[int, list[str]] = {cid: [] for cid in company_ids}
     if company_ids:
-        for tag in session.scalars(select(Tag).where(Tag.company_id.in_(company_ids)).order_by(Tag.tag)):
-            out[tag.company_id].append(tag.tag)
+        stmt = select(Tag.company_id, Tag.tag).where(Tag.company_id.in_(company_ids)).distinct().order_by(Tag.tag)
+        for company_id, tag in session.execute(stmt):
+            out[company_id].append(tag)
     return out
 
 

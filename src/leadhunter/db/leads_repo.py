@@ -24,7 +24,7 @@ from typing import Any
 from sqlalchemy import Boolean, ColumnElement, Integer, Select, column, func, literal_column, select, table
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
-from leadhunter.db import registration_repo
+from leadhunter.db import registration_repo, team_repo
 from leadhunter.db.d365_repo import d365_status_condition
 from leadhunter.db.models import Company, Tag
 from leadhunter.db.referrals_repo import referral_type_condition
@@ -83,6 +83,8 @@ class LeadFilter:
     dns_hosts: tuple[str, ...] = ()  # who hosts the zone ("Azure DNS", "Cloudflare")
     mail_countries: tuple[str, ...] = ()  # ISO 3166-1 alpha-2 country of the first MX address
     web_countries: tuple[str, ...] = ()  # ISO 3166-1 alpha-2 country of the website's address
+    watched: bool | None = None  # True: someone watches the lead (a star); False: no one does
+    watchers: tuple[str, ...] = ()  # watched by one of these callers ("local", "key:<prefix>")
 
 
 def list_leads(
@@ -224,6 +226,7 @@ def filter_conditions(flt: LeadFilter, dialect: str) -> list[ColumnElement[bool]
         conditions.append(registration_repo.expires_within_condition(flt.expires_within_days, datetime.now(UTC)))
     if flt.registered_after is not None:
         conditions.append(registration_repo.registered_after_condition(flt.registered_after))
+    conditions.extend(team_repo.watch_condition(flt.watched, flt.watchers))  # IN on lead_watches
     if has_search(flt):
         conditions.append(_search_condition(flt.search or "", dialect))
     return conditions

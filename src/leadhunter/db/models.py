@@ -278,7 +278,9 @@ class CompanyChange(Base):
 
 
 class Tag(Base):
-    """A tag on a company; ``auto`` tags are recomputed on every scan and removed when they no longer hold."""
+    """A tag on a company; ``auto`` tags are recomputed on every scan and removed when they no longer hold.
+    Manual tags (``auto`` false, who and when in ``added_by``/``added_at``) are the team's and no scan touches
+    them; a company may carry the same name once of each kind."""
 
     __tablename__ = "tags"
 
@@ -286,8 +288,10 @@ class Tag(Base):
     company_id: Mapped[int] = mapped_column(ForeignKey("companies.id", ondelete="CASCADE"), index=True)
     tag: Mapped[str] = mapped_column(String(64), index=True)
     auto: Mapped[bool] = mapped_column(Boolean, default=False)
+    added_by: Mapped[str | None] = mapped_column(String(64))
+    added_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
-    __table_args__ = (UniqueConstraint("company_id", "tag", name="uq_tags_company_tag"),)
+    __table_args__ = (UniqueConstraint("company_id", "tag", "auto", name="uq_tags_company_tag_auto"),)
 
 
 class ScanJob(Base):

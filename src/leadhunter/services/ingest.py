@@ -25,7 +25,7 @@ from typing import IO, Any, BinaryIO, cast
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from leadhunter.db import companies_repo
+from leadhunter.db import companies_repo, team_repo
 from leadhunter.db.models import Import, utcnow
 from leadhunter.domain.normalize import normalize_domain
 from leadhunter.services import scan_jobs
@@ -124,6 +124,8 @@ def import_file(
                                                           for r in batch if r.domain and r.line > done_through),
                                      import_id=record.id)
         company_ids.extend(ids[d] for d, _, _ in entries)
+        team_repo.add_tag_pairs(session, [(ids[r.domain], tag) for r in batch if r.domain for tag in r.tags],
+                                requested_by or "import")
         record.stored_through_line = max(done_through, batch[-1].line)
         record.rows, record.accepted, record.duplicates = summary.rows, summary.accepted, summary.duplicates
         record.updated_at = utcnow()

@@ -28,6 +28,7 @@ from collections.abc import Generator, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
+from leadhunter.domain.manual_tags import TagNameError, split_cell
 from leadhunter.domain.normalize import NormalizedDomain, normalize_domain
 from leadhunter.services.tabular_files import ImportFileError, Lines, Table, nonblank, open_table
 
@@ -48,6 +49,8 @@ ROLE_NAMES: dict[str, tuple[str, ...]] = {
         "homepage",
     ),
     "email": ("email", "eposta", "mail", "emailaddress", "epostaadresi", "emailadresi", "mailadresi"),
+    # Manual tags for the lead: several in one cell, separated by , ; or | (domain.manual_tags.split_cell).
+    "tags": ("tags", "tag", "etiket", "etiketler", "labels", "label"),
 }
 _DOMAIN_ROLES = ("domain", "website", "email")  # by precedence for the row's domain
 _HEADER_ROWS = 11  # ten title rows, then the header (non-blank rows)
@@ -70,6 +73,7 @@ class ImportRow:
     email: str | None
     raw: dict[str, str]
     error: str | None = None
+    tags: tuple[str, ...] = ()  # manual tags from the tags / etiket column, cleaned
 
 
 @dataclass(slots=True)
@@ -293,7 +297,11 @@ def _make_row(line: int, values: list[str], roles: dict[str, int], headers: list
     if chosen is None:
         reason = refused.message if refused is not None else "no domain, website or e-mail"
         return ImportRow(line, None, None, name, email, raw, f"line {line}: {reason}")
-    return ImportRow(line, chosen.domain, chosen.unicode, name, email or chosen.email, raw)
+    try:
+        tags = tuple(split_cell(cell("tags")))
+    except TagNameError as exc:  # refused whole, like a bad domain: a half-tagged lead would go unnoticed
+        return ImportRow(line, None, None, name, email, raw, f"line {line}: tags: {exc}")
+    return ImportRow(line, chosen.domain, chosen.unicode, name, email or chosen.email, raw, tags=tags)
 
 
 NAME_MAX_CHARS = 300

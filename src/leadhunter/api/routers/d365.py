@@ -97,7 +97,7 @@ def push(request: Request, response: Response, session: SessionDep, settings: Se
     else:
         assert body.filter is not None
         try:
-            ids = d365_status.leads_by_filter(session, body.filter.to_filter())
+            ids = d365_status.leads_by_filter(session, body.filter.to_filter(caller))
         except d365_status.TooManyLeadsError as exc:
             raise ApiError(422, "too_many_leads", str(exc), [{"field": "filter", "reason": "too many"}]) from None
     if body.dry_run or not ids:

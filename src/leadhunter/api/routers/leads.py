@@ -8,13 +8,14 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from leadhunter.api.deps import CallerDep, PageDep, SessionDep, Text
 from leadhunter.api.dispatch import dispatch_all
 from leadhunter.api.errors import ApiError, error_responses
+from leadhunter.api.lead_marks_json import marks_json
 from leadhunter.api.serialize import (
     EXPORT_COLUMNS,
     REGISTRATION_EXPORT_COLUMNS,
@@ -68,8 +69,17 @@ class LeadFilterParams(BaseModel):
     dns_host: list[Text] = Field(default_factory=list, description="Who hosts the DNS zone, e.g. Azure DNS")
     mail_country: list[Country] = Field(default_factory=list, description="Country of the mail servers (ISO 2)")
     web_country: list[Country] = Field(default_factory=list, description="Country of the website (ISO 2)")
+    watched: Literal["me", "any", "none"] | None = Field(
+        None, description="Watchlist: me (starred by the caller), any (by someone), none (by no one)")
 
-    def to_filter(self) -> leads_repo.LeadFilter:
+    @field_validator("watched", mode="before")
+    @classmethod
+    def _one_watched(cls, value: object) -> object:
+        """A JSON filter built from the list's query string may carry it as a one-element list."""
+        return value[0] if isinstance(value, list) and len(value) == 1 else value
+
+    def to_filter(self, caller: str | None = None) -> leads_repo.LeadFilter:
+        """The repository filter; ``caller`` (the API caller) resolves ``watched=me`` and is required for it."""
         if self.sort != "default" and self.sort not in leads_repo.SORTABLE:
             raise ApiError(422, "validation_error", f"sort: must be 'default' or one of {sorted(leads_repo.SORTABLE)}",
                            [{"field": "sort", "reason": "unknown column"}])
@@ -90,7 +100,16 @@ class LeadFilterParams(BaseModel):
             web_hosts=tuple(self.web_host), dns_hosts=tuple(self.dns_host),
             mail_countries=tuple(c.upper() for c in self.mail_country),
             web_countries=tuple(c.upper() for c in self.web_country),
+            **self._watch_fields(caller),
         )
+
+    def _watch_fields(self, caller: str | None) -> dict[str, Any]:
+        if self.watched == "me":
+            if caller is None:  # a filter evaluated without a person (e.g. a stored alert target's)
+                raise ApiError(422, "validation_error", "watched: 'me' needs a caller",
+                               [{"field": "watched", "reason": "no caller"}])
+            return {"watchers": (caller,)}
+        return {"watched": {"any": True, "none": False}.get(self.watched or "")}
 
 
 FilterDep = Annotated[LeadFilterParams, Query()]
@@ -111,25 +130,27 @@ class RescanRequest(BaseModel):
 
 
 @router.get("")
-def list_leads(session: SessionDep, _: CallerDep, params: FilterDep,
+def list_leads(session: SessionDep, caller: CallerDep, params: FilterDep,
                page: PageDep = 1,
                page_size: Annotated[int, Query(ge=1, le=500)] = 50) -> dict[str, Any]:
     """A filtered, sorted page of leads with the total count."""
-    rows, total = leads_repo.list_leads(session, params.to_filter(), sort=params.sort,
+    rows, total = leads_repo.list_leads(session, params.to_filter(caller), sort=params.sort,
                                         descending=params.order == "desc", offset=(page - 1) * page_size,
                                         limit=page_size)
     tags = companies_repo.tags_of(session, [r.id for r in rows])
     referrals = referrals_repo.summary_for_companies(session, [r.id for r in rows])
     d365 = d365_repo.summary_for_companies(session, [r.id for r in rows])  # the page's ids only
-    return {"items": [lead_json(r, tags[r.id], referrals.get(r.id), d365.get(r.id)) for r in rows], "total": total,
+    marks = marks_json(session, caller, [r.id for r in rows])
+    return {"items": [{**lead_json(r, tags[r.id], referrals.get(r.id), d365.get(r.id)), **marks[r.id]} for r in rows],
+            "total": total,
             "page": page, "page_size": page_size}
 
 
 @router.get("/kpis")
-def kpis(session: SessionDep, _: CallerDep, params: FilterDep) -> dict[str, Any]:
+def kpis(session: SessionDep, caller: CallerDep, params: FilterDep) -> dict[str, Any]:
     """Totals per segment and per category for the current filter; leads not scanned yet (no segment or
     category) are counted under ``unscanned``, so each map sums to the number of leads matching."""
-    flt = params.to_filter()
+    flt = params.to_filter(caller)
 
     def counts(column: str) -> dict[str, int]:
         found = leads_repo.counts_by(session, flt, column)
@@ -147,7 +168,9 @@ def facets(session: SessionDep, _: CallerDep) -> dict[str, Any]:
         counts = leads_repo.counts_by(session, everything, column)
         return {value: counts[value] for value in sorted(v for v in counts if v is not None)}
 
-    tags = session.execute(select(Tag.tag, func.count()).group_by(Tag.tag).order_by(Tag.tag)).all()
+    # Leads per tag name, manual and automatic together (a lead with both rows counts once).
+    tags = session.execute(select(Tag.tag, func.count(Tag.company_id.distinct())).group_by(Tag.tag)
+                           .order_by(Tag.tag)).all()
     plain = {tag: n for tag, n in tags if not tag.startswith((PLAY_TAG, SAAS_TAG))}
     plays = {tag[len(PLAY_TAG):]: n for tag, n in tags if tag.startswith(PLAY_TAG)}
     rules = default_whitespace_rules()
@@ -166,10 +189,10 @@ def facets(session: SessionDep, _: CallerDep) -> dict[str, Any]:
     "description": "The file, streamed (CSV: UTF-8 with BOM)",
     "content": {"text/csv": {"schema": {"type": "string"}}, XLSX_TYPE: {"schema": {"type": "string",
                                                                                     "format": "binary"}}}}})
-def export(session: SessionDep, _: CallerDep, params: FilterDep,
+def export(session: SessionDep, caller: CallerDep, params: FilterDep,
            format: Annotated[Literal["csv", "xlsx"], Query()] = "csv") -> StreamingResponse:
     """The filtered list as CSV (UTF-8 with BOM) or XLSX, streamed; formula-like cells defanged."""
-    flt = params.to_filter()
+    flt = params.to_filter(caller)
 
     def rows() -> Iterator[list[object]]:
         batch: list[Company] = []
@@ -233,7 +256,7 @@ def rescan(request: Request, session: SessionDep, caller: CallerDep, body: Resca
 
 
 @router.get("/{domain}", responses=error_responses(404))
-def lead_detail(session: SessionDep, _: CallerDep, domain: Text) -> dict[str, Any]:
+def lead_detail(session: SessionDep, caller: CallerDep, domain: Text) -> dict[str, Any]:
     """One lead with its breakdown, evidence, latest report, scan history, changes and tags."""
     norm = normalize_domain(domain)
     company = session.scalar(select(Company).where(Company.domain == (norm.domain or domain.lower())))
@@ -244,6 +267,7 @@ def lead_detail(session: SessionDep, _: CallerDep, domain: Text) -> dict[str, An
         **lead_json(company, companies_repo.tags_of(session, [company.id])[company.id],
                     referrals_repo.summary_for_companies(session, [company.id]).get(company.id),
                     d365_repo.summary_for_companies(session, [company.id]).get(company.id)),
+        **marks_json(session, caller, [company.id])[company.id],
         "breakdown": company.breakdown or [],
         "evidence": company.evidence or [],
         "report": scans[0].report if scans else None,

@@ -242,6 +242,9 @@ async function follow(answer) {
   }
 }
 
+/** The ASCII domains of the selected rows (other bulk actions, e.g. tagging, act on the same selection). */
+export const selectedDomains = () => [...selection.keys()];
+
 /** Put the bar above the leads table and keep the selection boxes in step with each render. */
 export function installBulk() {
   const wrap = byTestId("leads-table-wrap");
