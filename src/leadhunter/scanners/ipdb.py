@@ -5,7 +5,11 @@ No network call is ever made. Sources, loaded once per process and shared by eve
 - country: the ``iptocc`` package (MIT OR Apache-2.0), which embeds the five Regional Internet
   Registries' delegation statistics (the country an address block is registered to), refreshed nightly
   upstream; lookups take well under a microsecond and allocate nothing per domain;
-- AS number, AS name and label: the shipped well-known networks table (``domain/data/networks.toml``);
+- AS number and name: the shipped IP-to-AS table (``scanners/asn_table.py``, built from the npm package
+  ``@ip-location-db/asn``, CC BY 4.0 by RouteViews, the NRO and DB-IP), for every routed IPv4 and IPv6
+  address, memory-mapped once per process;
+- network label (and AS number and name where the table has none): the shipped well-known networks table
+  (``domain/data/networks.toml``): its cloud / CDN / hosting labels stay on top of the AS data;
 - optionally, database files in MaxMind DB format named by ``HUNTER_IP_DB`` (comma-separated paths):
   MaxMind GeoLite2/GeoIP2 Country or ASN, DB-IP Lite Country or ASN (CC BY 4.0), IPinfo Lite, or an
   IP2Location LITE database converted to MMDB. Their answers win over the sources above. Files are
@@ -23,6 +27,7 @@ from typing import Any
 
 from leadhunter.domain.footprint_facts import AddressInfo
 from leadhunter.domain.networks import NetworkTable, default_network_table
+from leadhunter.scanners.asn_table import AsnTable, shipped_asn_table
 
 MEMO_SIZE = 8_192  # addresses remembered per database (entries), so memory stays flat
 
@@ -50,10 +55,13 @@ def _iptocc() -> Callable[[str], str | None]:
 
 class IpDatabase:
     """Describe addresses offline. ``files`` are MaxMind-DB-format paths (see the module docstring);
-    ``table`` is the well-known networks table (default the shipped one)."""
+    ``table`` is the well-known networks table (default the shipped one); ``asn_table`` the IP-to-AS table
+    (default the shipped one; ``False`` for none)."""
 
-    def __init__(self, files: Sequence[Path] = (), *, table: NetworkTable | None = None) -> None:
+    def __init__(self, files: Sequence[Path] = (), *, table: NetworkTable | None = None,
+                 asn_table: AsnTable | bool = True) -> None:
         self.table = table or default_network_table()
+        self._asn_table = asn_table if isinstance(asn_table, AsnTable) else shipped_asn_table() if asn_table else None
         self._country = _iptocc()
         self._readers: list[Any] = []
         # Thousands of domains share MX and CDN addresses: a bounded memo keeps memory flat.
@@ -92,6 +100,8 @@ class IpDatabase:
                 country = _mmdb_country(record) or country
                 found_asn, found_name = _mmdb_asn(record)
                 asn, as_name = found_asn or asn, found_name or as_name
+        if asn is None and self._asn_table is not None:
+            asn, as_name = self._asn_table.lookup(*parsed)
         network = self.table.by_asn(asn) or self.table.by_int(*parsed)
         if network is not None and asn is None:
             asn, as_name = (network.asns[0] if network.asns else None), network.as_name or None

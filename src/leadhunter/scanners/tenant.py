@@ -6,7 +6,8 @@ Unknown, the brand name and, when federated, the IdP's ``AuthURL``). A circuit b
 once the service is unreachable, so a ten-thousand-domain scan goes on at full speed and each result
 says discovery failed.
 
-At scale: one HTTP/1.1 keep-alive pool (connections are reused, at most two per domain in flight), a
+At scale: one HTTP/1.1 keep-alive pool (``keepalive_http``: connections are reused, at most two per domain
+in flight; a purpose-built client because httpx's per-request overhead was most of a scan's CPU), a
 bounded number of domains in flight, and back-pressure from Entra handled for the whole scan: a 429
 pauses every request until its ``Retry-After`` has passed, halves the domains allowed in flight (growing
 back one at a time as answers succeed) and retries the request, so a throttled scan slows down instead
@@ -20,12 +21,10 @@ import ipaddress
 import math
 import re
 import time
-import zlib
-from urllib.parse import urlsplit
-
-import httpx
+from urllib.parse import quote, urlencode, urlsplit
 
 from leadhunter.domain.facts import TenantFacts, TenantStatus
+from leadhunter.scanners.keepalive_http import HttpTimeoutError, HttpTransportError, KeepAlivePool, Response
 
 _GUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.IGNORECASE)
 DEFAULT_BASE_URL = "https://login.microsoftonline.com"
@@ -55,6 +54,19 @@ def check_http_target(url: str, *, allow_private: bool) -> None:
         raise UnsafeTargetError(
             f"{url} points at a non-public address; set HUNTER_ALLOW_PRIVATE_TARGETS=true to allow"
         )
+
+
+class HttpStatusError(Exception):
+    """A non-2xx answer where only success was usable."""
+
+    def __init__(self, status_code: int) -> None:
+        super().__init__(f"HTTP {status_code}")
+        self.status_code = status_code
+
+
+def _raise_for_status(response: Response) -> None:
+    if not 200 <= response.status_code < 300:
+        raise HttpStatusError(response.status_code)
 
 
 class Throttle:
@@ -155,22 +167,12 @@ class TenantDiscovery:
         verify: bool | str = True,
         breaker_threshold: int = 5,
         breaker_cooldown: float = 60.0,
-        client: httpx.AsyncClient | None = None,
     ) -> None:
         check_http_target(base_url, allow_private=allow_private)
         self.base_url = base_url.rstrip("/")
-        # Several small pools instead of one large one: httpcore checks every connection of a pool each time
-        # it hands out a connection, so one pool of 128 spent most of a 10,000-domain scan polling sockets.
-        # A domain's two requests use the same pool (chosen by the domain), so its connections stay warm.
-        connections = 2 * concurrency
-        self._clients = [client] if client is not None else [
-            httpx.AsyncClient(
-                timeout=timeout, verify=verify, follow_redirects=False, trust_env=False,
-                limits=httpx.Limits(max_connections=size, max_keepalive_connections=size),
-                headers={"Accept": "application/json", "User-Agent": "leadhunter/0.1"},
-            )
-            for size in _pool_sizes(connections)
-        ]
+        self._path = urlsplit(self.base_url).path  # a base URL with a path prefix (a proxy) keeps it
+        self._client = KeepAlivePool(self.base_url, timeout=timeout, verify=verify, max_connections=2 * concurrency,
+                                     headers={"Accept": "application/json", "User-Agent": "leadhunter/0.1"})
         self.throttle = Throttle(concurrency)
         self.throttle_retries = throttle_retries
         self._failures = 0
@@ -179,12 +181,13 @@ class TenantDiscovery:
         self._cooldown = breaker_cooldown
 
     async def aclose(self) -> None:
-        """Close the HTTP connection pools."""
-        for client in self._clients:
-            await client.aclose()
+        """Close the HTTP connection pool."""
+        await self._client.aclose()
 
-    def _client_for(self, domain: str) -> httpx.AsyncClient:
-        return self._clients[zlib.crc32(domain.encode()) % len(self._clients)]
+    @property
+    def connections_opened(self) -> int:
+        """TCP connections opened so far (few per scan while keep-alive works)."""
+        return self._client.connections_opened
 
     async def discover(self, domain: str) -> TenantFacts:
         """Tenant facts for an ASCII registrable domain; never raises for network trouble."""
@@ -192,10 +195,9 @@ class TenantDiscovery:
             return TenantFacts(TenantStatus.FAILED, error="tenant discovery unavailable (circuit open)")
         await self.throttle.acquire()
         try:
-            client = self._client_for(domain)
-            oidc, realm = await asyncio.gather(self._oidc(client, domain), self._realm(client, domain))
-        except (httpx.TransportError, httpx.HTTPStatusError) as exc:
-            self._record_failure(isinstance(exc, httpx.TransportError))
+            oidc, realm = await asyncio.gather(self._oidc(domain), self._realm(domain))
+        except (HttpTransportError, HttpStatusError) as exc:
+            self._record_failure(isinstance(exc, HttpTransportError))
             return TenantFacts(TenantStatus.FAILED, error=_describe(exc))
         except ValueError as exc:  # unparsable JSON or an unexpected shape
             return TenantFacts(TenantStatus.FAILED, error=f"unexpected answer: {exc}")
@@ -217,25 +219,26 @@ class TenantDiscovery:
             self._open_until = time.monotonic() + self._cooldown
             self._failures = 0
 
-    async def _get(self, client: httpx.AsyncClient, url: str, params: dict[str, str] | None = None) -> httpx.Response:
-        """GET ``url``; a 429 pauses the whole discovery for its Retry-After and the request is tried
-        again (``throttle_retries`` times at most, then the last answer is returned)."""
+    async def _get(self, target: str) -> Response:
+        """GET ``target`` (path and query under the base URL); a 429 pauses the whole discovery for its
+        Retry-After and the request is tried again (``throttle_retries`` times at most, then the last answer
+        is returned)."""
         for _ in range(self.throttle_retries):
-            response = await client.get(url, params=params)
+            response = await self._client.get(target)
             if response.status_code != 429:
                 self.throttle.success()
                 return response
-            self.throttle.pushback(retry_after_seconds(response.headers.get("Retry-After")))
+            self.throttle.pushback(retry_after_seconds(response.headers.get("retry-after")))
             await self.throttle.wait_resume()
-        return await client.get(url, params=params)
+        return await self._client.get(target)
 
-    async def _oidc(self, client: httpx.AsyncClient, domain: str) -> tuple[str | None, str | None]:
-        response = await self._get(client, f"{self.base_url}/{domain}/v2.0/.well-known/openid-configuration")
+    async def _oidc(self, domain: str) -> tuple[str | None, str | None]:
+        response = await self._get(f"{self._path}/{quote(domain, safe='')}/v2.0/.well-known/openid-configuration")
         if response.status_code == 400:
             body = response.json()
             if isinstance(body, dict) and body.get("error") == "invalid_tenant":
                 return None, None
-        response.raise_for_status()
+        _raise_for_status(response)
         body = response.json()
         if not isinstance(body, dict):
             raise ValueError("OIDC metadata is not an object")
@@ -244,10 +247,10 @@ class TenantDiscovery:
         region = body.get("tenant_region_scope")
         return tenant_id, region if isinstance(region, str) else None
 
-    async def _realm(self, client: httpx.AsyncClient, domain: str) -> tuple[str | None, str | None, str | None]:
-        response = await self._get(client, f"{self.base_url}/getuserrealm.srf",
-                                   {"login": f"user@{domain}", "json": "1"})
-        response.raise_for_status()
+    async def _realm(self, domain: str) -> tuple[str | None, str | None, str | None]:
+        query = urlencode({"login": f"user@{domain}", "json": "1"})
+        response = await self._get(f"{self._path}/getuserrealm.srf?{query}")
+        _raise_for_status(response)
         body = response.json()
         if not isinstance(body, dict):
             raise ValueError("user realm answer is not an object")
@@ -256,18 +259,9 @@ class TenantDiscovery:
                 auth_url if isinstance(auth_url, str) else None)
 
 
-POOL_SIZE = 8  # connections per pool: small enough that handing one out stays cheap
-
-
-def _pool_sizes(connections: int) -> list[int]:
-    """``connections`` split into pools of at most :data:`POOL_SIZE` (at least one pool)."""
-    pools = max(1, math.ceil(connections / POOL_SIZE))
-    return [connections // pools + (1 if i < connections % pools else 0) for i in range(pools)]
-
-
 def _describe(exc: Exception) -> str:
-    if isinstance(exc, httpx.HTTPStatusError):
-        return f"HTTP {exc.response.status_code} from tenant discovery"
-    if isinstance(exc, httpx.TimeoutException):
+    if isinstance(exc, HttpStatusError):
+        return f"HTTP {exc.status_code} from tenant discovery"
+    if isinstance(exc, HttpTimeoutError):
         return "tenant discovery timed out"
     return f"tenant discovery unreachable: {type(exc).__name__}"
