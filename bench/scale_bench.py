@@ -116,6 +116,10 @@ def timed(client: Any, path: str, queries: dict[str, dict[str, Any]], repeat: in
     return out
 
 
+SCALARS = frozenset({"q", "sort", "order", "score_min", "score_max", "expires_within_days", "registered_after"})
+"""Filter parameters that take one value (the others are lists: repeated in a query string)."""
+
+
 def explain_all(url: str, output: Path) -> None:
     """``EXPLAIN (ANALYZE, BUFFERS)`` of every statement the list, KPI and facet reads issue for each query,
     captured from the repository functions the routes call, written to ``output``."""
@@ -137,7 +141,8 @@ def explain_all(url: str, output: Path) -> None:
         factory = make_session_factory(engine)
         for kind, queries in (("list", LIST_QUERIES), ("facets+kpis", COUNT_QUERIES)):
             for name, params in queries.items():
-                flt_params = LeadFilterParams(**{k: v for k, v in params.items() if k != "page"})
+                flt_params = LeadFilterParams(**{k: v if not isinstance(v, str) or k in SCALARS else [v]
+                                                 for k, v in params.items() if k != "page"})
                 page = int(params.get("page", 1))
                 with factory() as session:
                     captured.clear()
