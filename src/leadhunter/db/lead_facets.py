@@ -6,9 +6,10 @@ provider (so another provider can be added) and the segment options count Google
 
 Facets sharing the same reduced filter (every facet without a selection of its own) are counted in one pass
 (PostgreSQL ``GROUPING SETS``); a facet with a selection gets its own pass. Each pass is exact, except on
-PostgreSQL when more than :data:`EXACT_UP_TO` companies match its filter: then it counts a fixed block sample
-of the table (``lead_page.sampled_companies``) scaled up, and the facet is flagged as estimated. With no filter
-at all PostgreSQL reads the materialised counts (:mod:`leadhunter.db.lead_counts`), exactly.
+PostgreSQL when the planner expects more than :data:`EXACT_UP_TO` companies to match its filter: then it counts
+a fixed block sample of the table (``lead_page.sampled_companies``) scaled up, and the facet is flagged as
+estimated. With no filter at all PostgreSQL reads the materialised counts (:mod:`leadhunter.db.lead_counts`),
+exactly.
 """
 
 from __future__ import annotations
@@ -18,14 +19,13 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, FromClause, func, select, text, tuple_
+from sqlalchemy import ColumnElement, FromClause, func, literal, select, text, tuple_
 from sqlalchemy.orm import Session
 
 from leadhunter.db import lead_counts
 from leadhunter.db.lead_counts_ddl import TAG_FACET
 from leadhunter.db.lead_page import (
     SAMPLE_ROWS,
-    capped_count,
     lead_conditions,
     on_sample,
     round_estimate,
@@ -93,7 +93,7 @@ def _one_pass(session: Session, flt: LeadFilter, keys: list[str]) -> tuple[dict[
     conditions = lead_conditions(session, flt) if dialect == "postgresql" else filter_conditions(flt, dialect)
     source: FromClause = Company.__table__
     scale, estimated = 1.0, False
-    if dialect == "postgresql" and conditions and capped_count(session, conditions, EXACT_UP_TO) is None:
+    if dialect == "postgresql" and conditions and planned_rows(session, conditions) > EXACT_UP_TO:
         percent = min(100.0, 100.0 * SAMPLE_ROWS * 2 / max(_reltuples(session), 1.0))
         source = sampled_companies(percent)
         conditions = on_sample(conditions, source)
@@ -147,6 +147,16 @@ def _split_tags(per_tag: dict[Any, int], keys: list[str]) -> dict[str, dict[str 
             prefix = TAG_FACETS[key][0]
             out[key][tag[len(prefix):]] = n
     return out
+
+
+def planned_rows(session: Session, conditions: list[ColumnElement[bool]]) -> float:
+    """PostgreSQL's estimate of the companies matching ``conditions`` (``EXPLAIN``, about a millisecond). Chosen
+    over a capped count, which reads up to :data:`EXACT_UP_TO` index entries (60-650 ms at a million under
+    load) once per pass: a wrong estimate only moves a pass between exact and sampled."""
+    stmt = select(literal(1)).select_from(Company).where(*conditions)
+    compiled = stmt.compile(session.get_bind(), compile_kwargs={"render_postcompile": True})
+    plan: Any = session.connection().exec_driver_sql(f"EXPLAIN (FORMAT JSON) {compiled}", compiled.params).scalar()
+    return float(plan[0]["Plan"]["Plan Rows"])
 
 
 def _reltuples(session: Session) -> float:
