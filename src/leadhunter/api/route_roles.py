@@ -37,6 +37,7 @@ ROUTE_ROLES: dict[str, RouteRole] = {
     # scans and imports
     "POST /api/scans": "seller",
     "GET /api/jobs": "viewer",
+    "GET /api/rescan": "viewer",
     "GET /api/jobs/{job_id}": "viewer",
     "POST /api/jobs/{job_id}/cancel": "seller",
     "POST /api/imports": "seller",

@@ -278,6 +278,10 @@ def _rows_in_order(session: Session, ids: Sequence[int]) -> list[Company]:
     return [by_id[i] for i in ids if i in by_id]
 
 
+rows_in_order = _rows_in_order
+"""Public name of :func:`_rows_in_order` for the other lead-list readers (``lead_page``)."""
+
+
 def sort_columns(sort: str) -> tuple[str, ...]:
     """The ``companies`` columns that order ``sort`` reads, most significant first. Raises
     :class:`ValueError` for a key that is neither ``"default"`` nor in :data:`SORTABLE`."""

@@ -27,6 +27,7 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
     event,
+    func,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
@@ -34,6 +35,8 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from leadhunter.db.search_text import (
     FTS_TABLES,
+    PG_GRAMS_DDL,
+    PG_GRAMS_INDEX,
     PG_SHORT_INDEX,
     PG_TRGM_INDEX,
     SQLITE_FTS_DDL,
@@ -207,6 +210,8 @@ only_on("postgresql", Index(PG_TRGM_INDEX, Company.search_text, postgresql_using
                             postgresql_ops={"search_text": "gin_trgm_ops"}))
 # 1-2 character needles cannot use the trigram indexes: they scan a narrow copy of the column with the default
 # order's keys instead of the wide rows ("ab" over 100,000 companies: 41 -> 15 ms SQLite, 41 -> 13 ms PostgreSQL).
+# One- and two-character needles at a million companies: a GIN index over their grams (migration 0016).
+only_on("postgresql", Index(PG_GRAMS_INDEX, func.hunter_short_grams(Company.search_text), postgresql_using="gin"))
 only_on("sqlite", Index(SQLITE_SHORT_INDEX, Company.search_text, Company.category, Company.score, Company.domain))
 only_on("postgresql", Index(PG_SHORT_INDEX, Company.id, postgresql_include=["search_text", "category", "score",
                                                                               "domain"]))
@@ -218,8 +223,10 @@ def _ddl(statement: str, dialect: str) -> DDL:
 
 
 event.listen(Base.metadata, "before_create", _ddl("CREATE EXTENSION IF NOT EXISTS pg_trgm", "postgresql"))
+event.listen(Base.metadata, "before_create", _ddl(PG_GRAMS_DDL, "postgresql"))
 for _statement in SQLITE_FTS_DDL:
     event.listen(Company.__table__, "after_create", _ddl(_statement, "sqlite"))
+
 for _statement in SQLITE_FTS_DROP:
     event.listen(Company.__table__, "before_drop", _ddl(_statement, "sqlite"))
 
@@ -233,6 +240,19 @@ def _fill_search_text(_mapper: object, _connection: object, company: Company) ->
     wanted = search_text(company.domain, company.domain_unicode, company.name)
     if company.search_text != wanted:
         company.search_text = wanted
+
+
+class LeadValueCount(Base):
+    """Signed per-value count deltas of the lead list's facets (``leadhunter.db.lead_counts``): appended by
+    triggers on PostgreSQL (migration 0016), summed by readers, folded by ``compact``. Empty on SQLite, which
+    groups on demand."""
+
+    __tablename__ = "lead_value_counts"
+
+    id: Mapped[int] = mapped_column(IdType, primary_key=True)
+    facet: Mapped[str] = mapped_column(String(32))
+    value: Mapped[str | None] = mapped_column(String(64))
+    n: Mapped[int] = mapped_column(BigInteger)
 
 
 class Scan(Base):

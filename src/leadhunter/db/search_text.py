@@ -109,3 +109,18 @@ def search_text(domain: str, domain_unicode: str | None, name: str | None) -> st
 def fts_phrase(needle: str) -> str:
     """An FTS5 query matching ``needle`` (already folded) as one phrase: every character literal."""
     return '"' + needle.replace('"', '""') + '"'
+
+
+PG_GRAMS_FUNCTION = "hunter_short_grams"
+"""PostgreSQL function: the distinct one- and two-character substrings of a text, as an array."""
+
+PG_GRAMS_INDEX = "ix_companies_search_grams"
+"""PostgreSQL's GIN index over :data:`PG_GRAMS_FUNCTION` of ``search_text``: needles of one or two characters
+(too short for trigrams) find their companies in it instead of scanning a million rows."""
+
+PG_GRAMS_DDL = (  # the name is a constant above
+    "CREATE OR REPLACE FUNCTION hunter_short_grams(t text) RETURNS text[] LANGUAGE sql IMMUTABLE STRICT "
+    "PARALLEL SAFE AS $$ SELECT coalesce(array_agg(DISTINCT g), '{}') FROM ("
+    "SELECT substr(t, i, 1) AS g FROM generate_series(1, length(t)) AS i UNION ALL "
+    "SELECT substr(t, i, 2) FROM generate_series(1, length(t) - 1) AS i) AS grams $$"
+)

@@ -15,7 +15,7 @@ from leadhunter.config import Settings
 from leadhunter.jobs.celery_app import app
 from leadhunter.jobs.registration_tasks import dispatch_registration
 from leadhunter.runtime import scan_options, session_factory
-from leadhunter.services import registration, scan_jobs
+from leadhunter.services import registration, rescan_plan, scan_jobs
 
 log = logging.getLogger(__name__)
 STALL_AFTER = timedelta(minutes=10)  # a running job's pending chunk is re-sent after this long without progress
@@ -59,11 +59,13 @@ def scan_chunk(self: Any, job_id: int, chunk: int) -> int:
 
 @app.task(name="hunter.periodic_rescan", max_retries=0)
 def periodic_rescan() -> int | None:
-    """Queue a rescan of companies not scanned for ``rescan_interval_days``; returns the job id."""
+    """Queue this tick's even share of the periodic rescan (``services.rescan_plan``: every company once per
+    ``rescan_interval_days``, least recently scanned first); returns the job id."""
     settings = _settings()
     factory = session_factory(settings.database())
     with factory.begin() as session:
-        ids = scan_jobs.due_for_rescan(session, older_than=timedelta(days=settings.rescan_interval_days))
+        ids = rescan_plan.companies_for_tick(session, interval_days=settings.rescan_interval_days,
+                                             tick_seconds=settings.rescan_check_seconds)
         if not ids or scan_jobs.active_job_ids(session, kind="periodic"):
             return None  # nothing due, or the previous periodic run is still going: never overlap
         job, chunks = scan_jobs.create_scan_job(session, ids, "periodic", requested_by="beat",

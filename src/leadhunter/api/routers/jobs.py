@@ -12,7 +12,7 @@ from leadhunter.api.deps import CallerDep, DbId, SessionDep, Text
 from leadhunter.api.dispatch import dispatch_all
 from leadhunter.api.errors import error_responses
 from leadhunter.db.models import ScanJob
-from leadhunter.services import scan_jobs
+from leadhunter.services import rescan_plan, scan_jobs
 from leadhunter.services.ingest import LeadInput, ingest_leads
 
 router = APIRouter(prefix="/api", tags=["jobs"], responses=error_responses(401, 422, 429))
@@ -53,3 +53,12 @@ def cancel(session: SessionDep, _: CallerDep, job_id: DbId) -> dict[str, Any]:
     scan_jobs.cancel_job(session, job_id)
     session.commit()
     return scan_jobs.progress(session, job_id).as_dict()
+
+
+@router.get("/rescan")
+def rescan_progress(request: Request, session: SessionDep, _: CallerDep) -> dict[str, Any]:
+    """The periodic rescan: companies, how many are due, one beat tick's share (the window spread evenly) and
+    the last periodic job's progress."""
+    settings = request.app.state.settings
+    return rescan_plan.status_json(rescan_plan.rescan_status(session, interval_days=settings.rescan_interval_days,
+                                                             tick_seconds=settings.rescan_check_seconds))

@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field, field_validator
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from leadhunter.api.deps import CallerDep, PageDep, SessionDep, Text
@@ -24,9 +24,16 @@ from leadhunter.api.serialize import (
     registration_detail,
     segment_rule_json,
 )
-from leadhunter.db import companies_repo, d365_repo, leads_repo, referrals_repo, registration_repo
-from leadhunter.db.models import Company, Tag
-from leadhunter.domain.footprint_columns import PLAY_TAG, SAAS_TAG
+from leadhunter.db import (
+    companies_repo,
+    d365_repo,
+    lead_facets,
+    lead_page,
+    leads_repo,
+    referrals_repo,
+    registration_repo,
+)
+from leadhunter.db.models import Company
 from leadhunter.domain.normalize import normalize_domain
 from leadhunter.domain.whitespace_rules import PLAY_KEYS, default_whitespace_rules
 from leadhunter.services import scan_jobs
@@ -133,56 +140,56 @@ class RescanRequest(BaseModel):
 def list_leads(session: SessionDep, caller: CallerDep, params: FilterDep,
                page: PageDep = 1,
                page_size: Annotated[int, Query(ge=1, le=500)] = 50) -> dict[str, Any]:
-    """A filtered, sorted page of leads with the total count."""
-    rows, total = leads_repo.list_leads(session, params.to_filter(caller), sort=params.sort,
-                                        descending=params.order == "desc", offset=(page - 1) * page_size,
-                                        limit=page_size)
+    """A filtered, sorted page of leads with the total count; ``total_is_estimate`` says the total is an
+    estimate (PostgreSQL, over 10,000 matches that the materialised counts cannot answer exactly)."""
+    found = lead_page.page_of_leads(session, params.to_filter(caller), sort=params.sort,
+                                    descending=params.order == "desc", offset=(page - 1) * page_size,
+                                    limit=page_size)
+    rows = found.rows
     tags = companies_repo.tags_of(session, [r.id for r in rows])
     referrals = referrals_repo.summary_for_companies(session, [r.id for r in rows])
     d365 = d365_repo.summary_for_companies(session, [r.id for r in rows])  # the page's ids only
     marks = marks_json(session, caller, [r.id for r in rows])
     return {"items": [{**lead_json(r, tags[r.id], referrals.get(r.id), d365.get(r.id)), **marks[r.id]} for r in rows],
-            "total": total,
-            "page": page, "page_size": page_size}
+            "total": found.total, "total_is_estimate": found.total_is_estimate, "page": page, "page_size": page_size}
 
 
 @router.get("/kpis")
 def kpis(session: SessionDep, caller: CallerDep, params: FilterDep) -> dict[str, Any]:
     """Totals per segment and per category for the current filter; leads not scanned yet (no segment or
-    category) are counted under ``unscanned``, so each map sums to the number of leads matching."""
-    flt = params.to_filter(caller)
+    category) are counted under ``unscanned``, so each map sums to the number of leads matching. ``estimate``
+    says the figures come from a sample (PostgreSQL, over 50,000 matching leads)."""
+    counts = lead_facets.facet_counts(session, params.to_filter(caller), ("segments", "categories"), cross=False)
 
-    def counts(column: str) -> dict[str, int]:
-        found = leads_repo.counts_by(session, flt, column)
-        return {UNSCANNED if value is None else value: n for value, n in found.items()}
+    def keyed(key: str) -> dict[str, int]:
+        return {UNSCANNED if value is None else value: n for value, n in counts.values[key].items()}
 
-    return {"segments": counts("segment"), "categories": counts("category")}
+    return {"segments": keyed("segments"), "categories": keyed("categories"), "estimate": bool(counts.estimated)}
 
 
 @router.get("/facets")
-def facets(session: SessionDep, _: CallerDep) -> dict[str, Any]:
-    """Every value of the filterable columns with its number of leads, over all leads (filter options)."""
-    everything = leads_repo.LeadFilter()
+def facets(session: SessionDep, caller: CallerDep, params: FilterDep) -> dict[str, Any]:
+    """Every value of the filterable columns (filter options) with its number of leads, cross-filtered: each
+    facet counted under the current filter without that facet's own selection (no filter: over all leads).
+    Every value any lead has is listed, with 0 where none matches; ``estimated`` names the facets whose counts
+    come from a sample (PostgreSQL, over 50,000 matching leads)."""
+    flt = params.to_filter(caller)
+    counts = lead_facets.facet_counts(session, flt)
+    known = counts if flt == leads_repo.LeadFilter() else lead_facets.facet_counts(session, leads_repo.LeadFilter())
 
-    def values(column: str) -> dict[str, int]:
-        counts = leads_repo.counts_by(session, everything, column)
-        return {value: counts[value] for value in sorted(v for v in counts if v is not None)}
+    def values(key: str) -> dict[str, int]:
+        found = counts.values.get(key, {})
+        names = {v for v in (*found, *known.values.get(key, {})) if v is not None}
+        return {name: found.get(name, 0) for name in sorted(names)}
 
-    # Leads per tag name, manual and automatic together (a lead with both rows counts once).
-    tags = session.execute(select(Tag.tag, func.count(Tag.company_id.distinct())).group_by(Tag.tag)
-                           .order_by(Tag.tag)).all()
-    plain = {tag: n for tag, n in tags if not tag.startswith((PLAY_TAG, SAAS_TAG))}
-    plays = {tag[len(PLAY_TAG):]: n for tag, n in tags if tag.startswith(PLAY_TAG)}
     rules = default_whitespace_rules()
-    return {"segments": values("segment"), "categories": values("category"), "providers": values("provider"),
-            "gateways": values("gateway"), "tags": plain,
+    plays = values("plays")
+    return {**{key: values(key) for key in (*lead_facets.COLUMN_FACETS, "tags", "saas")},
             "plays": {key: plays[key] for key in rules.plays if key in plays},
             "play_labels": {key: {"en": rule.label_en.format_map(_PLAY_PLACEHOLDER),
                                   "tr": rule.label_tr.format_map(_PLAY_PLACEHOLDER)}
                             for key, rule in rules.plays.items()},
-            "saas": {tag[len(SAAS_TAG):]: n for tag, n in tags if tag.startswith(SAAS_TAG)},
-            "web_hosts": values("web_host"), "dns_hosts": values("dns_host"),
-            "mail_countries": values("mail_country"), "web_countries": values("web_country")}
+            "estimated": sorted(counts.estimated)}
 
 
 @router.get("/export", response_class=StreamingResponse, responses={200: {

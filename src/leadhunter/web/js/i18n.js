@@ -75,6 +75,7 @@ const MESSAGES = {
   empty_no_match_hint: ["Loosen or clear the filters to see leads again.", "Adayları yeniden görmek için filtreleri gevşetin veya temizleyin."],
   page_size: ["Rows per page", "Sayfa başına satır"],
   range: ["{first}–{last} of {total}", "{first}–{last} / {total}"],
+  about: ["about {n}", "yaklaşık {n}"],
   page_of: ["Page {page} of {pages}", "Sayfa {page} / {pages}"],
   page_prev: ["Previous page", "Önceki sayfa"],
   page_next: ["Next page", "Sonraki sayfa"],

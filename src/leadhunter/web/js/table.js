@@ -85,7 +85,7 @@ export function createTable(hooks) {
     }
   }
 
-  function renderPager(state, total) {
+  function renderPager(state, total, estimate) {
     const size = state.page_size;
     const first = total === 0 ? 0 : (state.page - 1) * size + 1;
     const last = Math.min(total, state.page * size);
@@ -97,7 +97,9 @@ export function createTable(hooks) {
     replaceChildren(pager,
       el("label", { class: "page-size", for: "page-size" }, el("span", { text: t("page_size") }), sizeSelect),
       el("span", { class: "page-range", dataset: { testid: "page-range" }, "aria-live": "polite",
-        text: t("range", { first: fmtNumber(first), last: fmtNumber(last), total: fmtNumber(total) }) }),
+        // An estimated total (over 10,000 matches on a large database) reads "about 120,000".
+        text: t("range", { first: fmtNumber(first), last: fmtNumber(last),
+          total: estimate ? t("about", { n: fmtNumber(total) }) : fmtNumber(total) }) }),
       el("div", { class: "page-buttons" },
         el("button", { type: "button", class: "btn", dataset: { testid: "page-prev" }, disabled: state.page <= 1,
           "aria-label": t("page_prev"), text: "‹", on: { click: () => hooks.onPage(state.page - 1) } }),
@@ -112,7 +114,7 @@ export function createTable(hooks) {
     for (const lead of result.items) fragment.append(rowFor(lead));
     tbody.replaceChildren(fragment);
     renderEmpty(result.items.length === 0 ? (filtered || result.total > 0 ? "no-match" : "no-leads") : null);
-    renderPager(state, result.total);
+    renderPager(state, result.total, Boolean(result.total_is_estimate));
   }
 
   return {
