@@ -95,7 +95,7 @@ def referrals_of(session: Session, company_ids: Sequence[int]) -> dict[int, Comp
         return out
     stmt = select(r.company_id, r.referral_id, r.lead_type).where(r.company_id.in_(company_ids)).order_by(r.id)
     for company_id, referral_id, lead_type in session.execute(stmt):
-        entry = out.setdefault(int(company_id), CompanyReferrals())
+        entry = out.setdefault(int(company_id or 0), CompanyReferrals())  # never None: filtered by IN
         entry.ids.append(referral_id)
         entry.types.append(lead_type)
     return out

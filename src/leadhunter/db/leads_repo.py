@@ -83,6 +83,7 @@ class LeadFilter:
     dns_hosts: tuple[str, ...] = ()  # who hosts the zone ("Azure DNS", "Cloudflare")
     mail_countries: tuple[str, ...] = ()  # ISO 3166-1 alpha-2 country of the first MX address
     web_countries: tuple[str, ...] = ()  # ISO 3166-1 alpha-2 country of the website's address
+    scan_statuses: tuple[str, ...] = ()  # the current verdict's scan status: ok / partial / failed
 
 
 def list_leads(
@@ -199,6 +200,7 @@ def filter_conditions(flt: LeadFilter, dialect: str) -> list[ColumnElement[bool]
         (flt.dns_hosts, Company.dns_host),
         (flt.mail_countries, Company.mail_country),
         (flt.web_countries, Company.web_country),
+        (flt.scan_statuses, Company.scan_status),
     ):
         if values:
             conditions.append(attr == values[0] if len(values) == 1 else attr.in_(values))
