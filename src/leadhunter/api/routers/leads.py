@@ -60,6 +60,7 @@ class LeadFilterParams(BaseModel):
     web_country: list[Country] = Field(default_factory=list, description="Country of the website (ISO 2)")
     scan_status: list[Literal["ok", "partial", "failed"]] = Field(
         default_factory=list, description="Status of the scan behind the current verdict")
+    hosting: list[Text] = Field(default_factory=list, description="Hosting company the mail is at, e.g. Natro")
 
     def to_filter(self) -> leads_repo.LeadFilter:
         if self.sort != "default" and self.sort not in leads_repo.SORTABLE:
@@ -82,7 +83,7 @@ class LeadFilterParams(BaseModel):
             web_hosts=tuple(self.web_host), dns_hosts=tuple(self.dns_host),
             mail_countries=tuple(c.upper() for c in self.mail_country),
             web_countries=tuple(c.upper() for c in self.web_country),
-            scan_statuses=tuple(self.scan_status),
+            scan_statuses=tuple(self.scan_status), hostings=tuple(self.hosting),
         )
 
 
