@@ -9,19 +9,18 @@ into one cell (``; `` between referral ids, ``, `` between hosts, selectors and 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from leadhunter.db.d365_repo import LeadD365
-from leadhunter.db.export_repo import CompanyReferrals, ScanDetails
-from leadhunter.db.models import Company
+from leadhunter.db.export_repo import CompanyReferrals, ExportCompany, ScanDetails
 from leadhunter.db.referrals_repo import LEAD_TYPE_ORDER
 from leadhunter.db.registration_models import CompanyRegistration
+from leadhunter.domain.footprint_columns import infrastructure_line, play_labels
 from leadhunter.domain.registration import RegistrationOutcome
 from leadhunter.domain.scoring_rules import default_scoring_rules
-from leadhunter.services.lead_footprint import company_infrastructure, company_play_labels, split_tags
+from leadhunter.domain.whitespace_rules import default_whitespace_rules
 
 LANGS = ("en", "tr")
 """Header languages of :func:`header`."""
@@ -29,12 +28,14 @@ LANGS = ("en", "tr")
 
 @dataclass(frozen=True, slots=True)
 class LeadRecord:
-    """What one export line is read from: the company row, its tags (plain, ``play:`` and ``saas:`` ones),
-    its current scan's details, its referrals (None: none), its D365 state, its registration record (None:
-    never looked up) and the language of the texts (``en`` or ``tr``: play labels)."""
+    """What one export line is read from: the company row, its tags split into plain tags, play keys (in the
+    rule file's order) and SaaS tags, its current scan's details, its referrals (None: none), its D365 state,
+    its registration record (None: never looked up) and the language of the texts (``en``/``tr``: play labels)."""
 
-    company: Company
+    company: ExportCompany
     tags: list[str]
+    plays: list[str]
+    saas: list[str]
     scan: ScanDetails
     referrals: CompanyReferrals | None
     d365: LeadD365
@@ -88,24 +89,6 @@ def _heat(record: LeadRecord, which: str) -> str | None:
     return rules.heat(table, c.provider, c.score, c.segment, c.category)
 
 
-def _signal(record: LeadRecord, key: str) -> Mapping[str, Any]:
-    stored = record.company.footprint or {}
-    signals = stored.get("footprint") if isinstance(stored, Mapping) else None
-    signal = signals.get(key) if isinstance(signals, Mapping) else None
-    return signal if isinstance(signal, Mapping) else {}
-
-
-def _state(key: str) -> Getter:
-    """A footprint signal's state: ``present``, ``absent`` or ``unknown`` (empty before any footprint)."""
-    return lambda r: _signal(r, key).get("state")
-
-
-def _federation(record: LeadRecord) -> str | None:
-    """The sign-in seen: the IdP when federated (``AD FS``, ``Okta``…), ``Managed``, or empty when unknown."""
-    signal = _signal(record, "federation")
-    return str(signal["value"]) if signal.get("value") else None
-
-
 def _referral_type(record: LeadRecord) -> str | None:
     types = set(record.referrals.types) if record.referrals else set()
     return next((t for t in LEAD_TYPE_ORDER if t in types), min(types, default=None))
@@ -124,12 +107,21 @@ def _registration_field(name: str) -> Getter:
     return get
 
 
-def _plain_tags(record: LeadRecord) -> str:
-    return ", ".join(split_tags(record.tags)[0])
-
-
 def _plays(record: LeadRecord) -> str:
-    return "; ".join(company_play_labels(record.company, split_tags(record.tags)[1], record.lang))
+    """The play labels, their placeholders filled from the company's verdict (as the lead modal shows them)."""
+    c = record.company
+    values = {"web_host": c.web_host, "dns_host": c.dns_host, "gateway": c.gateway, "provider": c.provider}
+    return "; ".join(play_labels(record.plays, default_whitespace_rules(), values, record.lang))
+
+
+def _infrastructure(record: LeadRecord) -> str:
+    """The one-line summary of where things run (as ``lead_footprint.company_infrastructure``)."""
+    c = record.company
+    provider = c.provider if c.provider not in (None, "Unknown") else None
+    if provider == "Hosting" and c.hosting_label:
+        provider = c.hosting_label
+    return infrastructure_line(dns_host=c.dns_host, web_host=c.web_host, web_country=c.web_country,
+                               mail_country=c.mail_country, provider=provider)
 
 
 COLUMNS: tuple[ExportColumn, ...] = (
@@ -160,21 +152,21 @@ COLUMNS: tuple[ExportColumn, ...] = (
     ExportColumn("tenant_id", "Kiracı kimliği", _attr("tenant_id")),
     ExportColumn("tenant_source", "Kiracı kaynağı", _attr("tenant_source")),
     ExportColumn("tenant_namespace", "Kiracı türü", lambda r: r.scan.tenant_namespace),
-    ExportColumn("federation", "Federasyon", _federation),
-    ExportColumn("intune", "Intune", _state("intune")),
-    ExportColumn("entra_join", "Entra cihaz kaydı", _state("entra_registration")),
-    ExportColumn("teams", "Teams", _state("teams")),
+    ExportColumn("federation", "Federasyon", _attr("federation")),  # the IdP when federated, or "Managed"
+    ExportColumn("intune", "Intune", _attr("intune")),  # footprint states: present / absent / unknown
+    ExportColumn("entra_join", "Entra cihaz kaydı", _attr("entra_join")),
+    ExportColumn("teams", "Teams", _attr("teams")),
     ExportColumn("scan_status", "Tarama durumu", _attr("scan_status")),
     ExportColumn("scanned_at", "Tarama zamanı", _attr("scanned_at")),
     ExportColumn("created_at", "Eklenme zamanı", _attr("created_at")),
-    ExportColumn("tags", "Etiketler", _plain_tags),
+    ExportColumn("tags", "Etiketler", lambda r: ", ".join(r.tags)),
     ExportColumn("web_host", "Web barındırma", _attr("web_host")),
     ExportColumn("dns_host", "DNS barındırma", _attr("dns_host")),
     ExportColumn("web_country", "Web ülkesi", _attr("web_country")),
     ExportColumn("mail_country", "E-posta ülkesi", _attr("mail_country")),
     ExportColumn("plays", "Satış fırsatları", _plays),
-    ExportColumn("saas", "SaaS", lambda r: ", ".join(split_tags(r.tags)[2])),
-    ExportColumn("infrastructure", "Altyapı", lambda r: company_infrastructure(r.company)),
+    ExportColumn("saas", "SaaS", lambda r: ", ".join(r.saas)),
+    ExportColumn("infrastructure", "Altyapı", _infrastructure),
     ExportColumn("referral_type", "Yönlendirme türü", _referral_type),
     ExportColumn("referral_count", "Yönlendirme sayısı", lambda r: len(r.referrals.ids) if r.referrals else 0),
     ExportColumn("referral_ids", "Yönlendirme kimlikleri", lambda r: "; ".join(r.referrals.ids) if r.referrals else ""),

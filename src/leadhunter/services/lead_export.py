@@ -10,11 +10,11 @@ from collections.abc import Iterator, Sequence
 
 from sqlalchemy.orm import Session
 
-from leadhunter.db import companies_repo, d365_repo, export_repo, leads_repo, registration_repo
+from leadhunter.db import d365_repo, export_repo, leads_repo, registration_repo
 from leadhunter.db.d365_repo import NEVER_PUSHED
-from leadhunter.db.export_repo import NO_DETAILS
-from leadhunter.db.models import Company
+from leadhunter.db.export_repo import NO_DETAILS, ExportCompany
 from leadhunter.services.export_columns import ExportColumn, LeadRecord
+from leadhunter.services.lead_footprint import split_tags
 
 BATCH = 500
 """Companies whose neighbouring rows are read in one query per table."""
@@ -24,7 +24,7 @@ def lead_tags(session: Session, company_ids: Sequence[int]) -> dict[int, list[st
     """Every tag of each company in ``company_ids`` (sorted; ``play:`` and ``saas:`` ones included, the export
     splits them into their own columns). Today these are the automatic tags; manual tags join here, so the
     export's ``tags`` column carries whatever this returns."""
-    return companies_repo.tags_of(session, company_ids)
+    return export_repo.tags_of(session, company_ids)
 
 
 def export_lines(session: Session, flt: leads_repo.LeadFilter, columns: tuple[ExportColumn, ...], *,
@@ -32,8 +32,8 @@ def export_lines(session: Session, flt: leads_repo.LeadFilter, columns: tuple[Ex
     """One line (the values of ``columns``) per company matching ``flt``, in the order of ``sort`` /
     ``descending`` (as the lead list). ``lang`` (``en``/``tr``) picks the language of texts such as play labels.
     The read stays open until the iterator is exhausted or closed: do not write through ``session`` meanwhile."""
-    batch: list[Company] = []
-    for company in leads_repo.iter_leads(session, flt, sort=sort, descending=descending):
+    batch: list[ExportCompany] = []
+    for company in export_repo.iter_companies(session, flt, sort=sort, descending=descending):
         batch.append(company)
         if len(batch) >= BATCH:
             yield from _batch_lines(session, batch, columns, lang)
@@ -41,7 +41,7 @@ def export_lines(session: Session, flt: leads_repo.LeadFilter, columns: tuple[Ex
     yield from _batch_lines(session, batch, columns, lang)
 
 
-def _batch_lines(session: Session, companies: list[Company], columns: tuple[ExportColumn, ...],
+def _batch_lines(session: Session, companies: list[ExportCompany], columns: tuple[ExportColumn, ...],
                  lang: str) -> Iterator[list[object]]:
     if not companies:
         return
@@ -54,9 +54,9 @@ def _batch_lines(session: Session, companies: list[Company], columns: tuple[Expo
     d365 = d365_repo.summary_for_companies(session, ids) if any(k.startswith("d365_") for k in keys) else {}
     records = registration_repo.for_companies(session, ids) if keys & {"registrar", "registered", "expires"} else {}
     for company in companies:
-        record = LeadRecord(company, tags.get(company.id, []), scans.get(company.id, NO_DETAILS),
-                            referrals.get(company.id), d365.get(company.id, NEVER_PUSHED), records.get(company.id),
-                            lang)
+        plain, plays, saas = split_tags(tags[company.id]) if company.id in tags else ([], [], [])
+        record = LeadRecord(company, plain, plays, saas, scans.get(company.id, NO_DETAILS), referrals.get(company.id),
+                            d365.get(company.id, NEVER_PUSHED), records.get(company.id), lang)
         yield [column.get(record) for column in columns]
 
 
