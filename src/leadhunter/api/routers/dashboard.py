@@ -32,7 +32,7 @@ def dashboard(session: SessionDep, _: CallerDep, params: FilterDep) -> dict[str,
     by type, and every ``unlinked`` one (they belong to no lead, so the filter does not narrow them)."""
     counter = Counter(session, params.to_filter())
     window = Window.ending(datetime.now(UTC))
-    states = counter.by_column("scan_status")
+    states, hosting = counter.states_and_hosting()
     leads = sum(states.values())
     bars, unscored = counter.score_bins()
     width = 100 // SCORE_BINS
@@ -49,7 +49,7 @@ def dashboard(session: SessionDep, _: CallerDep, params: FilterDep) -> dict[str,
         "categories": in_order(counter.by_column("category"), CATEGORIES, UNSCANNED),
         "providers": named(counter.by_column("provider"), NONE),
         "gateways": named(counter.by_column("gateway"), NONE),
-        "hosting": named(counter.hosting(), NONE),
+        "hosting": named(hosting, NONE),
         "web_hosts": named(counter.by_column("web_host"), NONE),
         "dns_hosts": named(counter.by_column("dns_host"), NONE),
         "plays": {key: plays[key] for key in PLAY_KEYS if key in plays},
