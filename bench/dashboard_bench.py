@@ -87,8 +87,8 @@ def seed_extras(engine: Any, seed: int = 11) -> dict[str, int]:
              "d365_lead_id": f"{cid:08d}-0000-0000-0000-000000000000", "record_url": f"https://org.example/lead/{cid}"}
             for cid in rng.sample(ids, 5000)])
         changes = [{"company_id": rng.choice(ids), "kind": rng.choice(KINDS), "old": "a", "new": "b", "detail": "",
-                    "alert": False, "acknowledged": False, "changed_at": now - timedelta(minutes=rng.randint(0, 120_960))}
-                   for _ in range(20_000)]
+                    "alert": False, "acknowledged": False,
+                    "changed_at": now - timedelta(minutes=rng.randint(0, 120_960))} for _ in range(20_000)]
         session.execute(insert(CompanyChange), changes)
     return {"play_tags": len(tags), "scans": len(scans), "referrals": 2000, "d365": 5000, "changes": 20_000}
 
@@ -197,9 +197,10 @@ def print_table(kind: str, r: dict[str, Any]) -> None:
     print(f"worst p95: {worst:.1f} ms (target ≤ 300); 1-minute load average before each part: "
           f"{r['load_avg_1min_before']} on {os.cpu_count()} CPUs")
     e, h = r["export_all_columns"], r["export_score_50_plus"]
-    print(f"export, every column: {e['rows']:,} rows, {e['mb']} MB in {e['seconds']} s; server peak +{e['peak_growth_mb']} "
-          f"MB over {e['hwm_before_mb']} MB (target ≤ 10 s, flat)")
-    print(f"export, score >= 50: {h['rows']:,} rows, {h['mb']} MB in {h['seconds']} s; server peak +{h['peak_growth_mb']} MB")
+    print(f"export, every column: {e['rows']:,} rows, {e['mb']} MB in {e['seconds']} s; server peak "
+          f"+{e['peak_growth_mb']} MB over {e['hwm_before_mb']} MB (target ≤ 10 s, flat)")
+    print(f"export, score >= 50: {h['rows']:,} rows, {h['mb']} MB in {h['seconds']} s; server peak "
+          f"+{h['peak_growth_mb']} MB")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -215,7 +216,8 @@ def main(argv: list[str] | None = None) -> int:
         sys.path.insert(0, str(BENCH_DIR))
     results: dict[str, Any] = {
         "rows": args.rows, "repeat": args.repeat, "warmup": 3, "python": platform.python_version(),
-        "machine": f"{platform.machine()} {os.cpu_count()} CPU", "when": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": f"{platform.machine()} {os.cpu_count()} CPU",
+        "when": datetime.now(UTC).isoformat(timespec="seconds"),
         "server": "uvicorn, 1 process, loopback", "databases": {},
     }
     for kind in args.db or ["sqlite", "postgresql"]:

@@ -64,7 +64,11 @@ class Counter:
     def by_column(self, column: str) -> dict[str | None, int]:
         """Companies per value of a ``companies`` column (None: without a value)."""
         attr: InstrumentedAttribute[Any] = getattr(Company, column)
-        stmt = select(attr, func.count()).where(*self.conditions).group_by(attr)
+        # With a filter, SQLite would walk this column's own index for the GROUP BY and look every company up to
+        # test the filter (web_host with segment=Migration: 1.2 s on a loaded machine); `column || ''` (same
+        # value, NULL stays NULL) is no indexed column, so it reads the filter's index and sorts what it keeps.
+        key = attr.concat("") if self.conditions and self.dialect == "sqlite" else attr
+        stmt = select(key, func.count()).where(*self.conditions).group_by(key)
         return {value: int(n) for value, n in self.session.execute(stmt)}
 
     def states_and_hosting(self) -> tuple[dict[str | None, int], dict[str | None, int]]:
