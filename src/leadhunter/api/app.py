@@ -18,7 +18,7 @@ from leadhunter.api.key_gate import KeyGate, RateLimiter
 from leadhunter.api.observe import ObserveMiddleware
 from leadhunter.api.query_params import reject_repeated_query
 from leadhunter.api.routers import admin as admin_routes
-from leadhunter.api.routers import alerts, d365, ingest, jobs, lead_marks, leads, notes, ops, referrals, web
+from leadhunter.api.routers import alerts, d365, dashboard, ingest, jobs, lead_marks, leads, notes, ops, referrals, web
 from leadhunter.api.routers import auth as auth_routes
 from leadhunter.api.session_gate import SessionGate
 from leadhunter.config import Settings
@@ -77,6 +77,7 @@ def create_app(settings: Settings | None = None, *, dispatch: Dispatch | None = 
         app.include_router(router)
     app.include_router(admin_routes.router)
     app.include_router(auth_routes.router)
+    app.include_router(dashboard.router)
     # add_middleware puts each new one outside the previous: listed innermost first
     app.add_middleware(BodyLimit, json_limit=settings.max_json_kb * 1024,
                        upload_limit=settings.max_upload_mb * 1024 * 1024)

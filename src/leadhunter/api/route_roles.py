@@ -38,6 +38,7 @@ ROUTE_ROLES: dict[str, RouteRole] = {
     "POST /api/scans": "seller",
     "GET /api/jobs": "viewer",
     "GET /api/rescan": "viewer",
+    "GET /api/dashboard": "viewer",
     "GET /api/jobs/{job_id}": "viewer",
     "POST /api/jobs/{job_id}/cancel": "seller",
     "POST /api/imports": "seller",

@@ -68,6 +68,6 @@ def exact_total(session: Session, flt: LeadFilter) -> int | None:
     if name in _FILTER_FACET:
         per_value = counts.get(_FILTER_FACET[name], {})
         return sum(per_value.get(v, 0) for v in set(values))
-    if name == "tags" and len(values) == 1:  # one company carries a tag at most once (uq_tags_company_tag)
+    if name == "tags" and len(values) == 1:  # the tag counts are per lead (a name twice on one lead counts once)
         return counts.get(TAG_FACET, {}).get(values[0], 0)
     return None

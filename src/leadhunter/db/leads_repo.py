@@ -85,6 +85,8 @@ class LeadFilter:
     web_countries: tuple[str, ...] = ()  # ISO 3166-1 alpha-2 country of the website's address
     watched: bool | None = None  # True: someone watches the lead (a star); False: no one does
     watchers: tuple[str, ...] = ()  # watched by one of these callers ("local", "key:<prefix>")
+    scan_statuses: tuple[str, ...] = ()  # the current verdict's scan status: ok / partial / failed
+    hostings: tuple[str, ...] = ()  # hosting company of the mail ("Natro"; companies.hosting_label)
 
 
 def list_leads(
@@ -201,6 +203,8 @@ def filter_conditions(flt: LeadFilter, dialect: str) -> list[ColumnElement[bool]
         (flt.dns_hosts, Company.dns_host),
         (flt.mail_countries, Company.mail_country),
         (flt.web_countries, Company.web_country),
+        (flt.scan_statuses, Company.scan_status),
+        (flt.hostings, Company.hosting_label),
     ):
         if values:
             conditions.append(attr == values[0] if len(values) == 1 else attr.in_(values))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, time
 from typing import Annotated, Any, Literal
 
@@ -10,16 +9,12 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field, field_validator
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from leadhunter.api.deps import CallerDep, PageDep, SessionDep, Text
 from leadhunter.api.dispatch import dispatch_all
 from leadhunter.api.errors import ApiError, error_responses
 from leadhunter.api.lead_marks_json import marks_json
 from leadhunter.api.serialize import (
-    EXPORT_COLUMNS,
-    REGISTRATION_EXPORT_COLUMNS,
-    export_row,
     lead_json,
     registration_detail,
     segment_rule_json,
@@ -36,7 +31,7 @@ from leadhunter.db import (
 from leadhunter.db.models import Company
 from leadhunter.domain.normalize import normalize_domain
 from leadhunter.domain.whitespace_rules import PLAY_KEYS, default_whitespace_rules
-from leadhunter.services import scan_jobs
+from leadhunter.services import export_columns, lead_export, scan_jobs
 from leadhunter.services.export_writer import csv_chunks, xlsx_chunks
 from leadhunter.services.ingest import LeadInput, ingest_leads
 from leadhunter.services.lead_footprint import company_infrastructure
@@ -46,7 +41,6 @@ router = APIRouter(prefix="/api/leads", tags=["leads"], responses=error_response
 UNSCANNED = "unscanned"
 """KPI key of leads without a segment or category yet (not scanned, or every scan failed)."""
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-_EXPORT_BATCH = 500  # companies whose tags and registration records are read in one query while exporting
 
 
 class LeadFilterParams(BaseModel):
@@ -78,6 +72,9 @@ class LeadFilterParams(BaseModel):
     web_country: list[Country] = Field(default_factory=list, description="Country of the website (ISO 2)")
     watched: Literal["me", "any", "none"] | None = Field(
         None, description="Watchlist: me (starred by the caller), any (by someone), none (by no one)")
+    scan_status: list[Literal["ok", "partial", "failed"]] = Field(
+        default_factory=list, description="Status of the scan behind the current verdict")
+    hosting: list[Text] = Field(default_factory=list, description="Hosting company the mail is at, e.g. Natro")
 
     @field_validator("watched", mode="before")
     @classmethod
@@ -108,6 +105,7 @@ class LeadFilterParams(BaseModel):
             mail_countries=tuple(c.upper() for c in self.mail_country),
             web_countries=tuple(c.upper() for c in self.web_country),
             **self._watch_fields(caller),
+            scan_statuses=tuple(self.scan_status), hostings=tuple(self.hosting),
         )
 
     def _watch_fields(self, caller: str | None) -> dict[str, Any]:
@@ -197,36 +195,28 @@ def facets(session: SessionDep, caller: CallerDep, params: FilterDep) -> dict[st
     "content": {"text/csv": {"schema": {"type": "string"}}, XLSX_TYPE: {"schema": {"type": "string",
                                                                                     "format": "binary"}}}}})
 def export(session: SessionDep, caller: CallerDep, params: FilterDep,
-           format: Annotated[Literal["csv", "xlsx"], Query()] = "csv") -> StreamingResponse:
-    """The filtered list as CSV (UTF-8 with BOM) or XLSX, streamed; formula-like cells defanged."""
+           format: Annotated[Literal["csv", "xlsx"], Query()] = "csv",
+           columns: Annotated[list[str] | None, Query(description=(
+               "Columns to export, in this order (repeat or comma-separate; default: all). Known: "
+               + ", ".join(c.key for c in export_columns.COLUMNS)))] = None,
+           lang: Annotated[Literal["en", "tr"], Query(description="Header language: en (column keys) or tr")] = "en",
+           ) -> StreamingResponse:
+    """The filtered list as CSV (UTF-8 with BOM) or XLSX, streamed, one line per lead; formula-like cells
+    defanged. An unknown name in ``columns`` is a 422 naming it."""
     flt = params.to_filter(caller)
-
-    def rows() -> Iterator[list[object]]:
-        batch: list[Company] = []
-        for company in leads_repo.iter_leads(session, flt, sort=params.sort, descending=params.order == "desc"):
-            batch.append(company)
-            if len(batch) >= _EXPORT_BATCH:
-                yield from _export_batch(session, batch)
-                batch = []
-        yield from _export_batch(session, batch)
-
-    header = [c for c, _ in EXPORT_COLUMNS] + REGISTRATION_EXPORT_COLUMNS
+    try:
+        chosen = export_columns.choose_columns(columns)
+    except export_columns.UnknownColumnsError as exc:
+        raise ApiError(422, "validation_error", f"columns: {exc}",
+                       [{"field": "columns", "reason": f"unknown column {name!r}"} for name in exc.names]) from exc
+    header = export_columns.header(chosen, lang)
+    rows = lead_export.export_lines(session, flt, chosen, sort=params.sort, descending=params.order == "desc",
+                                    lang=lang)
     if format == "xlsx":
-        return StreamingResponse(xlsx_chunks(header, rows()), media_type=XLSX_TYPE,
+        return StreamingResponse(xlsx_chunks(header, rows), media_type=XLSX_TYPE,
                                  headers={"Content-Disposition": 'attachment; filename="hunter-leads.xlsx"'})
-    return StreamingResponse(csv_chunks(header, rows()), media_type="text/csv; charset=utf-8",
+    return StreamingResponse(csv_chunks(header, rows), media_type="text/csv; charset=utf-8",
                              headers={"Content-Disposition": 'attachment; filename="hunter-leads.csv"'})
-
-
-def _export_batch(session: Session, companies: list[Company]) -> Iterator[list[object]]:
-    """Export lines for a batch of companies with their tags (plays, SaaS) and registration records (one query
-    each per batch)."""
-    if not companies:
-        return
-    ids = [c.id for c in companies]
-    tags, records = companies_repo.tags_of(session, ids), registration_repo.for_companies(session, ids)
-    for company in companies:
-        yield export_row(company, tags[company.id], records.get(company.id))
 
 
 @router.post("", status_code=202)

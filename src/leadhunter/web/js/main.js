@@ -23,6 +23,7 @@ import "./registration.js";
 import "./footprint/footprint.js";
 import "./auth/session.js";
 import "./marks/marks.js";
+import "./dashboard/dashboard.js";
 // Feature modules cannot import this module; they ask for a data reload or a lead modal with these events.
 document.addEventListener("hunter:data-changed", () => refreshData());
 document.addEventListener("hunter:open-lead", (e) => showLead(e.detail.lead, e.detail.opener));
@@ -103,6 +104,7 @@ function setBusy(flag) {
 /** Fetch and show the current state; resolves when this state is rendered (or superseded). */
 function load() {
   persist(state);
+  document.dispatchEvent(new CustomEvent("hunter:list-loading")); // the URL holds the new filter (dashboard)
   filters.sync(state);
   inflight?.abort();
   const controller = new AbortController();

@@ -1,0 +1,53 @@
+// English and Turkish texts of the Dashboard view. One line per message: key: [English, Turkish].
+
+import { addMessages } from "../i18n.js";
+
+const MESSAGES = {
+  view_dashboard: ["Dashboard", "Pano"],
+  dash_label: ["Dashboard for the current filter", "Geçerli filtre için pano"],
+  dash_loading: ["Loading the dashboard…", "Pano yükleniyor…"],
+  dash_failed: ["The dashboard could not be loaded: {message}", "Pano yüklenemedi: {message}"],
+  dash_show_table: ["Show as table", "Tablo olarak göster"],
+  dash_show_chart: ["Show as chart", "Grafik olarak göster"],
+  dash_nothing: ["Nothing to show", "Gösterilecek bir şey yok"],
+  dash_value: ["Value", "Değer"],
+  dash_leads: ["Leads", "Aday"],
+  dash_changes: ["Changes", "Değişiklik"],
+  dash_column: ["Week / range", "Hafta / aralık"],
+  dash_total: ["Total", "Toplam"],
+  dash_none: ["None", "Yok"],
+  dash_unscanned: ["Not scanned", "Taranmadı"],
+  dash_t_leads: ["Leads", "Aday"],
+  dash_t_scanned: ["Scanned", "Taranan"],
+  dash_t_partial: ["Partial scans", "Kısmi tarama"],
+  dash_t_failed: ["Failed scans", "Başarısız tarama"],
+  dash_t_referrals: ["With referrals", "Yönlendirmeli"],
+  dash_t_synced: ["In Dynamics 365", "Dynamics 365'te"],
+  dash_scores: ["Score distribution", "Puan dağılımı"],
+  dash_segments: ["Segments", "Segmentler"],
+  dash_categories: ["Categories", "Kategoriler"],
+  dash_providers: ["Mail providers", "E-posta sağlayıcıları"],
+  dash_gateways: ["Security gateways", "Güvenlik ağ geçitleri"],
+  dash_hosting: ["Mail at hosting companies", "Barındırma firmalarındaki e-posta"],
+  dash_web_hosts: ["Website hosts", "Web sitesi barındırma"],
+  dash_dns_hosts: ["DNS hosts", "DNS barındırma"],
+  dash_plays: ["Footprint plays", "Ayak izi fırsatları"],
+  dash_referrals: ["Referrals by type and link", "Türe ve bağlantıya göre yönlendirmeler"],
+  dash_linked: ["Linked", "Bağlı"],
+  dash_unlinked: ["Unlinked", "Bağlanmamış"],
+  dash_d365: ["Dynamics 365 push", "Dynamics 365 aktarımı"],
+  dash_scan_share: ["Scan results", "Tarama sonuçları"],
+  dash_share: ["{label} ({pct} %)", "{label} (%{pct})"],
+  dash_changes_week: ["Changes per week (last 12 weeks)", "Haftalık değişiklikler (son 12 hafta)"],
+  dash_new_week: ["New leads per week (last 12 weeks)", "Haftalık yeni adaylar (son 12 hafta)"],
+  dash_scan_ok: ["Complete", "Tam"],
+  dash_scan_partial: ["Partial", "Kısmi"],
+  dash_scan_failed: ["Failed", "Başarısız"],
+  dash_kind_provider_changed: ["Provider changed", "Sağlayıcı değişti"],
+  dash_kind_dmarc_added: ["DMARC added", "DMARC eklendi"],
+  dash_kind_dmarc_tightened: ["DMARC tightened", "DMARC sıkılaştırıldı"],
+  dash_kind_segment_changed: ["Segment changed", "Segment değişti"],
+};
+
+addMessages("en", Object.fromEntries(Object.entries(MESSAGES).map(([k, [en]]) => [k, en])));
+addMessages("tr", Object.fromEntries(Object.entries(MESSAGES).map(([k, [, tr]]) => [k, tr])));
