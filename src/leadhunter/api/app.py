@@ -15,7 +15,7 @@ from leadhunter.api.host_guard import HostOriginGuard, allowed_hosts, trusted_or
 from leadhunter.api.key_gate import KeyGate, RateLimiter
 from leadhunter.api.observe import ObserveMiddleware
 from leadhunter.api.query_params import reject_repeated_query
-from leadhunter.api.routers import alerts, d365, ingest, jobs, leads, ops, referrals, web
+from leadhunter.api.routers import alerts, brief, d365, ingest, jobs, leads, ops, referrals, web
 from leadhunter.config import Settings
 from leadhunter.jobs.d365_runtime import init_sentry
 from leadhunter.runtime import session_factory
@@ -64,7 +64,7 @@ def create_app(settings: Settings | None = None, *, dispatch: Dispatch | None = 
     app.state.rate_limiter = RateLimiter()
     install_error_handlers(app)
     for router in (leads.router, jobs.router, ingest.router, alerts.router, ops.router, referrals.router, d365.router,
-                   web.router):
+                   brief.router, web.router):
         app.include_router(router)
     # add_middleware puts each new one outside the previous: listed innermost first
     app.add_middleware(BodyLimit, json_limit=settings.max_json_kb * 1024,

@@ -38,7 +38,7 @@ SORTABLE = frozenset(
 """Sort keys :func:`list_leads` and :func:`iter_leads` accept, besides ``"default"``."""
 
 COUNTABLE = frozenset({"segment", "category", "provider", "gateway", "confidence", "scan_status", "dmarc_policy",
-                       "web_host", "dns_host", "mail_country", "web_country"})
+                       "web_host", "dns_host", "mail_country", "web_country", "size"})
 """Columns :func:`counts_by` groups by."""
 
 MAX_LIMIT = 1000
@@ -83,6 +83,7 @@ class LeadFilter:
     dns_hosts: tuple[str, ...] = ()  # who hosts the zone ("Azure DNS", "Cloudflare")
     mail_countries: tuple[str, ...] = ()  # ISO 3166-1 alpha-2 country of the first MX address
     web_countries: tuple[str, ...] = ()  # ISO 3166-1 alpha-2 country of the website's address
+    sizes: tuple[str, ...] = ()  # company size band: small / medium / large
 
 
 def list_leads(
@@ -199,6 +200,7 @@ def filter_conditions(flt: LeadFilter, dialect: str) -> list[ColumnElement[bool]
         (flt.dns_hosts, Company.dns_host),
         (flt.mail_countries, Company.mail_country),
         (flt.web_countries, Company.web_country),
+        (flt.sizes, Company.size),
     ):
         if values:
             conditions.append(attr == values[0] if len(values) == 1 else attr.in_(values))

@@ -68,6 +68,7 @@ class LeadFilterParams(BaseModel):
     dns_host: list[Text] = Field(default_factory=list, description="Who hosts the DNS zone, e.g. Azure DNS")
     mail_country: list[Country] = Field(default_factory=list, description="Country of the mail servers (ISO 2)")
     web_country: list[Country] = Field(default_factory=list, description="Country of the website (ISO 2)")
+    size: list[Literal["small", "medium", "large"]] = Field(default_factory=list, description="Company size band")
 
     def to_filter(self) -> leads_repo.LeadFilter:
         if self.sort != "default" and self.sort not in leads_repo.SORTABLE:
@@ -89,7 +90,7 @@ class LeadFilterParams(BaseModel):
             plays=tuple(self.play), saas=tuple(self.saas),
             web_hosts=tuple(self.web_host), dns_hosts=tuple(self.dns_host),
             mail_countries=tuple(c.upper() for c in self.mail_country),
-            web_countries=tuple(c.upper() for c in self.web_country),
+            web_countries=tuple(c.upper() for c in self.web_country), sizes=tuple(self.size),
         )
 
 
@@ -159,7 +160,8 @@ def facets(session: SessionDep, _: CallerDep) -> dict[str, Any]:
                             for key, rule in rules.plays.items()},
             "saas": {tag[len(SAAS_TAG):]: n for tag, n in tags if tag.startswith(SAAS_TAG)},
             "web_hosts": values("web_host"), "dns_hosts": values("dns_host"),
-            "mail_countries": values("mail_country"), "web_countries": values("web_country")}
+            "mail_countries": values("mail_country"), "web_countries": values("web_country"),
+            "sizes": values("size")}
 
 
 @router.get("/export", response_class=StreamingResponse, responses={200: {
@@ -250,6 +252,7 @@ def lead_detail(session: SessionDep, _: CallerDep, domain: Text) -> dict[str, An
         # The footprint of the current verdict (the last conclusive scan): {footprint, network, whitespace}.
         "footprint": company.footprint,
         "infrastructure": company_infrastructure(company),
+        "size_detail": company.size_detail,  # {band, confidence, source, reasons: [{en, tr, evidence}]}
         "segment_rule": segment_rule_json(scans[0].report.get("segment_rule")) if scans else None,
         "history": [{"scanned_at": s.scanned_at.isoformat(), "status": s.status, "provider": s.report.get("provider"),
                      "score": s.report.get("score"), "segment": s.report.get("segment")} for s in scans],
