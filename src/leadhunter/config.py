@@ -45,6 +45,8 @@ class Settings(BaseSettings):
                                         "(empty: a visible [seller] placeholder)")
     brief_currency: str = Field("", pattern="^([A-Z]{3})?$", description="ISO 4217 currency of the offer's list "
                                 "prices in the brief (empty: no prices)")
+    brief_d365_lang: str = Field("tr", pattern="^(en|tr)?$", description="Language of the short sales brief written "
+                                 "into a new D365 lead's description (empty: no brief)")
 
     data_dir: Path = Field(Path("hunter-data"), description="Where the embedded shape keeps its SQLite files")
     database_url: str | None = Field(None, description="SQLAlchemy URL; default SQLite in data_dir")
