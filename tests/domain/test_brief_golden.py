@@ -194,3 +194,15 @@ def test_hostile_company_name_is_text_not_a_template() -> None:
     context = BriefContext("P", "S", date(2026, 1, 1), company_name=hostile)
     result = brief(report, report, None, None, SIZES[1], "en", context=context)
     assert result.summary.text.startswith(hostile)
+
+
+def test_call_script_is_softer_for_cold_leads() -> None:
+    warm = report_for("Google", None, SpfStatus.VALID, DkimStatus.FOUND, (DmarcStatus.VALID, "reject", None),
+                      False, False)
+    cold = report_for("Google", None, SpfStatus.VALID, DkimStatus.MISSING, (DmarcStatus.MISSING, None, None),
+                      False, False)  # a Cold segment, low intent (P5)
+    assert warm["technical_heat"] == "Warm" and cold["technical_heat"] == "Cold" and cold["commercial_heat"] != "HIGH"
+    warm_script = brief(warm, warm, None, None, SIZES[1], "en", context=CONTEXT).call_script()
+    cold_script = brief(cold, cold, None, None, SIZES[1], "en", context=CONTEXT).call_script()
+    assert "30 minutes this week" in warm_script and "I will be brief" not in warm_script
+    assert "I will be brief" in cold_script and "30 minutes this week" not in cold_script

@@ -336,9 +336,10 @@ def _script(w: _Writer, report: Mapping[str, Any], score: Mapping[str, Any], mx_
             score_ev: str) -> tuple[Sentence, ...]:
     if score.get("category") == "P6":
         return (w.say("angle_NO_GO", [score_ev]),)
-    heat = str(score.get("commercial_heat") or "Cold")
-    tone = "warm" if heat in _WARM else "cold"
-    heat_ev = f"commercial heat: {heat}"
+    technical, commercial = str(score.get("technical_heat") or "Cold"), str(score.get("commercial_heat") or "LOW")
+    # Softer for Cold leads: a warm opening needs a technically warm lead or a high commercial heat.
+    tone = "warm" if technical in _WARM or commercial == "HIGH" else "cold"
+    heat_ev = f"heat: technical {technical}, commercial {commercial}"
     hook, hook_ev = _hook(report, score)
     return (w.say(f"script_open_{tone}", [heat_ev, mx_ev]), w.say(hook, [hook_ev]),
             w.say(f"script_ask_{tone}", [heat_ev]), w.say("script_sign", ["settings: partner name, seller signature"]))
