@@ -39,6 +39,14 @@ class Settings(BaseSettings):
     whitespace_rules: Path | None = Field(None, description="Replacement white-space rule file (TOML)")
     ip_db: str = Field("", description="Comma-separated MaxMind-DB-format (.mmdb) files: country/ASN data")
     footprint: bool = Field(True, description="Footprint lookups (NS, www, Intune/Teams names) per domain")
+    brief_partner_name: str = Field("", max_length=120, description="The partner's name the sales brief, call "
+                                    "script and PDF sign with (empty: a visible [partner] placeholder)")
+    brief_seller_signature: str = Field("", max_length=120, description="The seller's name in the call script "
+                                        "(empty: a visible [seller] placeholder)")
+    brief_currency: str = Field("", pattern="^([A-Z]{3})?$", description="ISO 4217 currency of the offer's list "
+                                "prices in the brief (empty: no prices)")
+    brief_d365_lang: str = Field("tr", pattern="^(en|tr)?$", description="Language of the short sales brief written "
+                                 "into a new D365 lead's description (empty: no brief)")
 
     data_dir: Path = Field(Path("hunter-data"), description="Where the embedded shape keeps its SQLite files")
     database_url: str | None = Field(None, description="SQLAlchemy URL; default SQLite in data_dir")

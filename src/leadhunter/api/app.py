@@ -18,7 +18,20 @@ from leadhunter.api.key_gate import KeyGate, RateLimiter
 from leadhunter.api.observe import ObserveMiddleware
 from leadhunter.api.query_params import reject_repeated_query
 from leadhunter.api.routers import admin as admin_routes
-from leadhunter.api.routers import alerts, d365, dashboard, ingest, jobs, lead_marks, leads, notes, ops, referrals, web
+from leadhunter.api.routers import (
+    alerts,
+    brief,
+    d365,
+    dashboard,
+    ingest,
+    jobs,
+    lead_marks,
+    leads,
+    notes,
+    ops,
+    referrals,
+    web,
+)
 from leadhunter.api.routers import auth as auth_routes
 from leadhunter.api.session_gate import SessionGate
 from leadhunter.config import Settings
@@ -73,7 +86,7 @@ def create_app(settings: Settings | None = None, *, dispatch: Dispatch | None = 
     app.include_router(lead_marks.router)
     app.include_router(notes.router)
     for router in (leads.router, jobs.router, ingest.router, alerts.router, ops.router, referrals.router, d365.router,
-                   web.router):
+                   brief.router, web.router):
         app.include_router(router)
     app.include_router(admin_routes.router)
     app.include_router(auth_routes.router)

@@ -60,6 +60,8 @@ def lead_json(company: Company, tags: list[str], referrals: LeadReferrals | None
         "dns_host": company.dns_host,
         "mail_country": company.mail_country,
         "web_country": company.web_country,
+        "size": company.size,  # small / medium / large (None: not known); the detail's "size" says why
+        "size_confidence": (company.size_detail or {}).get("confidence"),
         "referral_type": referrals.lead_type if referrals else None,
         "referral_count": referrals.count if referrals else 0,
         "referral_link_status": "linked" if referrals else None,
@@ -80,7 +82,7 @@ EXPORT_COLUMNS: list[tuple[str, str]] = [
     ("gateway", "gateway"), ("hosting", "hosting_label"), ("confidence", "confidence"), ("tenant_id", "tenant_id"),
     ("tenant_source", "tenant_source"), ("dmarc", "dmarc_policy"), ("scan_status", "scan_status"),
     ("scanned_at", "scanned_at"), ("web_host", "web_host"), ("dns_host", "dns_host"), ("web_country", "web_country"),
-    ("mail_country", "mail_country"), ("plays", ""), ("saas", ""), ("infrastructure", ""),
+    ("mail_country", "mail_country"), ("plays", ""), ("saas", ""), ("infrastructure", ""), ("size", "size"),
 ]
 """Export header → company attribute (empty: computed from the tags or several columns)."""
 REGISTRATION_EXPORT_COLUMNS = ["registrar", "registered", "expires"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from leadhunter.cli.admin import import_command, keys_app
+from leadhunter.cli.brief import brief_command
 from leadhunter.cli.d365 import d365_app
 from leadhunter.cli.demo import demo_command
 from leadhunter.cli.partner_center import partner_center_app
@@ -24,6 +25,7 @@ app.command("worker")(worker_command)
 app.command("beat")(beat_command)
 app.command("import")(import_command)
 app.command("demo")(demo_command)
+app.command("brief")(brief_command)
 app.add_typer(keys_app, name="keys")
 app.add_typer(db_app, name="db")
 app.add_typer(partner_center_app, name="partner-center")

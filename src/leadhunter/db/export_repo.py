@@ -52,7 +52,8 @@ _FOOTPRINT_PATHS: tuple[tuple[str, ...], ...] = (
     ("footprint", "entra_registration", "state"), ("footprint", "teams", "state"))
 _COMPANY_COLUMNS = ("id", "domain", "domain_unicode", "name", "category", "priority", "score", "segment", "provider",
                     "gateway", "hosting_label", "confidence", "dmarc_policy", "tenant_id", "tenant_source",
-                    "scan_status", "scanned_at", "created_at", "web_host", "dns_host", "web_country", "mail_country")
+                    "scan_status", "scanned_at", "created_at", "web_host", "dns_host", "web_country", "mail_country",
+                    "size")
 
 
 def json_paths(column: Any, paths: Sequence[tuple[str, ...]], dialect: str) -> list[ColumnElement[Any]]:
@@ -101,6 +102,7 @@ class ExportCompany:
     dns_host: str | None
     web_country: str | None
     mail_country: str | None
+    size: str | None  # company size band: small / medium / large
     federation: str | None = None
     intune: str | None = None
     entra_join: str | None = None

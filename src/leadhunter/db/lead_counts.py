@@ -48,7 +48,7 @@ def value_counts(session: Session) -> dict[str, dict[str | None, int]]:
 
 _FILTER_FACET = {"segments": "segment", "categories": "category", "providers": "provider", "gateways": "gateway",
                  "web_hosts": "web_host", "dns_hosts": "dns_host", "mail_countries": "mail_country",
-                 "web_countries": "web_country"}
+                 "web_countries": "web_country", "sizes": "size", "scan_statuses": "scan_status"}
 """``LeadFilter`` fields that are one facet column each."""
 
 

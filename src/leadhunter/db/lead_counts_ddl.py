@@ -6,7 +6,7 @@ from __future__ import annotations
 
 TABLE = "lead_value_counts"
 FACET_COLUMNS = ("segment", "category", "provider", "gateway", "confidence", "scan_status", "dmarc_policy",
-                 "web_host", "dns_host", "mail_country", "web_country")
+                 "web_host", "dns_host", "mail_country", "web_country", "size")
 """Columns of ``companies`` counted per value (every column ``leads_repo.COUNTABLE`` groups by)."""
 TAG_FACET = "tag"
 """Facet name of the ``tags`` rows' counts (plain tags, ``play:`` and ``saas:`` tags alike)."""

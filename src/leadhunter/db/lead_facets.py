@@ -43,6 +43,7 @@ COLUMN_FACETS: dict[str, tuple[str, str]] = {
     "providers": ("provider", "providers"), "gateways": ("gateway", "gateways"),
     "web_hosts": ("web_host", "web_hosts"), "dns_hosts": ("dns_host", "dns_hosts"),
     "mail_countries": ("mail_country", "mail_countries"), "web_countries": ("web_country", "web_countries"),
+    "sizes": ("size", "sizes"),
 }
 """Facet key (as the API names it) -> (``companies`` column, ``LeadFilter`` field it filters)."""
 

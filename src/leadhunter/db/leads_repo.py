@@ -38,7 +38,7 @@ SORTABLE = frozenset(
 """Sort keys :func:`list_leads` and :func:`iter_leads` accept, besides ``"default"``."""
 
 COUNTABLE = frozenset({"segment", "category", "provider", "gateway", "confidence", "scan_status", "dmarc_policy",
-                       "web_host", "dns_host", "mail_country", "web_country"})
+                       "web_host", "dns_host", "mail_country", "web_country", "size"})
 """Columns :func:`counts_by` groups by."""
 
 MAX_LIMIT = 1000
@@ -87,6 +87,7 @@ class LeadFilter:
     watchers: tuple[str, ...] = ()  # watched by one of these callers ("local", "key:<prefix>")
     scan_statuses: tuple[str, ...] = ()  # the current verdict's scan status: ok / partial / failed
     hostings: tuple[str, ...] = ()  # hosting company of the mail ("Natro"; companies.hosting_label)
+    sizes: tuple[str, ...] = ()  # company size band: small / medium / large
 
 
 def list_leads(
@@ -205,6 +206,7 @@ def filter_conditions(flt: LeadFilter, dialect: str) -> list[ColumnElement[bool]
         (flt.web_countries, Company.web_country),
         (flt.scan_statuses, Company.scan_status),
         (flt.hostings, Company.hosting_label),
+        (flt.sizes, Company.size),
     ):
         if values:
             conditions.append(attr == values[0] if len(values) == 1 else attr.in_(values))

@@ -145,6 +145,10 @@ class Company(Base):
     mail_country: Mapped[str | None] = mapped_column(String(2))
     web_country: Mapped[str | None] = mapped_column(String(2))
     footprint: Mapped[dict[str, Any] | None] = mapped_column(JsonType)
+    # Company size (``domain.company_size``): small / medium / large for the filter, and the whole estimate
+    # ({band, confidence, source, reasons}) for the lead modal and the brief. Set with each conclusive scan.
+    size: Mapped[str | None] = mapped_column(String(8))
+    size_detail: Mapped[dict[str, Any] | None] = mapped_column(JsonType)
 
     __table_args__ = (
         Index("ix_companies_category_score_domain", "category", "score", "domain"),
@@ -179,6 +183,7 @@ Index("ix_companies_web_host", Company.web_host, *LEAD_ORDER, postgresql_include
 Index("ix_companies_dns_host", Company.dns_host, *LEAD_ORDER, postgresql_include=INCLUDE_ID)
 Index("ix_companies_mail_country", Company.mail_country, *LEAD_ORDER, postgresql_include=INCLUDE_ID)
 Index("ix_companies_web_country", Company.web_country, *LEAD_ORDER, postgresql_include=INCLUDE_ID)
+Index("ix_companies_size", Company.size, *LEAD_ORDER, postgresql_include=INCLUDE_ID)
 
 
 def include_object_for(dialect: str) -> Callable[[object, str | None, str, bool, object | None], bool]:

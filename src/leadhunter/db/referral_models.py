@@ -64,6 +64,7 @@ class PartnerCenterReferral(Base):
     deal_value: Mapped[Decimal | None] = mapped_column(Numeric(18, 2))
     currency: Mapped[str | None] = mapped_column(String(3))
     tenant_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    customer_size: Mapped[str | None] = mapped_column(String(40))  # customerProfile.size as received
     lead_type: Mapped[str] = mapped_column(String(24), index=True)
     lead_type_reason: Mapped[str] = mapped_column(Text, default="")
     link_status: Mapped[str] = mapped_column(String(16), default=UNLINKED, index=True)

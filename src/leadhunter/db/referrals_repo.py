@@ -65,6 +65,7 @@ class ReferralRow:
     raw: dict[str, Any]
     pc_created_at: datetime | None
     pc_updated_at: datetime | None
+    customer_size: str | None = None  # Partner Center customerProfile.size, e.g. "51to250employees"
 
 
 _COPIED = tuple(f.name for f in fields(ReferralRow) if f.name not in ("company_id", "link_reason"))

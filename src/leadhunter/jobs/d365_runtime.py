@@ -17,6 +17,7 @@ from leadhunter.integrations.common.tokens import Authority, client_credentials_
 from leadhunter.integrations.d365 import D365Config, DataverseClient, MappingConfig
 from leadhunter.runtime import session_factory
 from leadhunter.services.d365_push import PushOptions
+from leadhunter.services.lead_brief import BriefSettings
 from leadhunter.services.pause_board import DatabasePauseBoard
 
 log = logging.getLogger(__name__)
@@ -89,7 +90,10 @@ def client(settings: Settings) -> DataverseClient:
 def push_options(settings: Settings) -> PushOptions:
     """Attempts (3), backoff, lease, chunk size and Hunter's public address from settings."""
     return PushOptions(backoff=settings.d365_retry_backoff, lease=settings.d365_lease_seconds,
-                       chunk_size=settings.d365_job_chunk, public_url=settings.public_url or None)
+                       chunk_size=settings.d365_job_chunk, public_url=settings.public_url or None,
+                       brief_lang=settings.brief_d365_lang or None,
+                       brief=BriefSettings(settings.brief_partner_name, settings.brief_seller_signature,
+                                           settings.brief_currency))
 
 
 def init_sentry(settings: Settings) -> bool:

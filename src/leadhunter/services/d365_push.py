@@ -25,7 +25,7 @@ import logging
 import threading
 import uuid
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Any, Protocol
@@ -41,6 +41,7 @@ from leadhunter.db.models import utcnow
 from leadhunter.integrations.d365 import Attempt, Category, LeadSnapshot, PushOutcome, push_error_category
 from leadhunter.integrations.d365.errors import category_of_status
 from leadhunter.services.d365_snapshots import Unpushable, build_snapshots
+from leadhunter.services.lead_brief import BriefSettings
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +77,8 @@ class PushOptions:
     lease: float = 120.0
     chunk_size: int = 500
     public_url: str | None = None
+    brief_lang: str | None = None  # en / tr: the short sales brief in the description on create (None: none)
+    brief: BriefSettings = field(default_factory=BriefSettings)  # partner name, seller signature, currency
 
 
 @dataclass(frozen=True)
@@ -163,7 +166,8 @@ def run_push(factory: sessionmaker[Session], client: D365Port, company_ids: Sequ
     settled: list[tuple[repo.Claimed, str, PushOutcome]] = []
     if claimed:
         with factory() as session:
-            snapshots = build_snapshots(session, [c.company_id for c in claimed], public_url=options.public_url)
+            snapshots = build_snapshots(session, [c.company_id for c in claimed], public_url=options.public_url,
+                                        brief_lang=options.brief_lang, brief_settings=options.brief)
         pushable: list[tuple[repo.Claimed, LeadSnapshot]] = []
         for c in claimed:
             found = snapshots.get(c.company_id)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
@@ -25,6 +26,7 @@ from leadhunter.db.models import Company, RawLead
 from leadhunter.db.referral_models import PartnerCenterReferral
 from leadhunter.db.referrals_repo import LEAD_TYPE_ORDER
 from leadhunter.integrations.d365 import LeadSnapshot
+from leadhunter.services.lead_brief import BriefSettings, LeadNotScannedError, lead_brief
 from leadhunter.services.lead_footprint import company_infrastructure, company_play_labels, split_tags
 
 NOT_SCANNED = "not scanned yet: a lead is pushed with its score, so scan it first"
@@ -100,10 +102,23 @@ def lead_page_url(public_url: str, domain: str) -> str:
     return f"{public_url.rstrip('/')}/?lead={quote(domain, safe='')}"
 
 
-def build_snapshots(session: Session, company_ids: Sequence[int], *,
-                    public_url: str | None = None) -> dict[int, LeadSnapshot | Unpushable]:
+def _short_brief(session: Session, company: Company, lang: str | None, settings: BriefSettings | None) -> str:
+    """The short sales brief of ``company`` in ``lang`` ("" without a language or a conclusive scan)."""
+    if not lang:
+        return ""
+    try:
+        made = lead_brief(session, company, lang, settings or BriefSettings(), today=datetime.now(UTC).date())
+    except LeadNotScannedError:
+        return ""
+    return made.brief.short_text()
+
+
+def build_snapshots(session: Session, company_ids: Sequence[int], *, public_url: str | None = None,
+                    brief_lang: str | None = None,
+                    brief_settings: BriefSettings | None = None) -> dict[int, LeadSnapshot | Unpushable]:
     """company id → its snapshot, or why it cannot be pushed (:data:`NOT_SCANNED`). Ids of companies that
-    no longer exist are absent. With ``public_url`` (Hunter's address) each snapshot links back to its lead."""
+    no longer exist are absent. With ``public_url`` (Hunter's address) each snapshot links back to its lead;
+    with ``brief_lang`` (en / tr) it carries the short sales brief (``brief_settings``: partner, seller)."""
     out: dict[int, LeadSnapshot | Unpushable] = {}
     for start in range(0, len(company_ids), _BATCH):
         ids = list(company_ids[start:start + _BATCH])
@@ -124,6 +139,7 @@ def build_snapshots(session: Session, company_ids: Sequence[int], *,
                 contact_email=emails.get(c.id), score_breakdown=breakdown_text(c.breakdown),
                 hunter_url=lead_page_url(public_url, c.domain) if public_url else None,
                 plays=tuple(company_play_labels(c, split_tags(tags.get(c.id, []))[1])),
-                infrastructure=company_infrastructure(c),
+                infrastructure=company_infrastructure(c), tenant_size=c.size,
+                brief=_short_brief(session, c, brief_lang, brief_settings),
             )
     return out

@@ -28,11 +28,12 @@ from leadhunter.db.models import Company, MetricCounter, RawLead, Tag
 from leadhunter.db.search_text import search_text
 from leadhunter.domain.assessment import assess
 from leadhunter.domain.changes import Change, auto_tags, detect_changes, verdict_of
+from leadhunter.domain.company_size import default_size_rules, estimate_size
 from leadhunter.domain.footprint_columns import footprint_columns
 from leadhunter.domain.normalize import normalize_domain
 from leadhunter.domain.provider_rules import parse_provider_rules
 from leadhunter.domain.scoring_rules import ScoringRules, default_scoring_rules
-from leadhunter.services import registration, scan_jobs
+from leadhunter.services import company_size, registration, scan_jobs
 from leadhunter.services.demo_facts import PRESETS, Catalogue, Posture, Setup, all_setups, synthetic_facts
 from leadhunter.services.demo_registration import demo_registration
 from leadhunter.services.scanning import ScanOutcome
@@ -256,6 +257,7 @@ def _store(session: Session, batch: list[DemoCompany]) -> None:
     # One flush per batch instead of one per scan (store_report's tag query would autoflush): a new company
     # has no tags to find, and a company with history is flushed before each later scan so its query sees
     # the tags of the one before.
+    judged: dict[str, dict[str, Any]] = {}  # domain → its last report that replaced the verdict (for the size)
     with session.no_autoflush:
         for demo in batch:
             company = found[demo.domain]
@@ -263,8 +265,11 @@ def _store(session: Session, batch: list[DemoCompany]) -> None:
             for index, (when, report) in enumerate(demo.scans):
                 if index:
                     session.flush()
+                if not scan_jobs.inconclusive(report, had_verdict=company.provider is not None):
+                    judged[demo.domain] = report
                 scan_jobs.store_report(session, company, report, None, when)
             session.add_all(Tag(company_id=company.id, tag=tag, auto=False) for tag in demo.tags)
+    company_size.refresh_sizes(session, [(found[d], report) for d, report in judged.items()])
 
 
 def _store_registrations(session: Session, batch: list[DemoCompany], now: datetime) -> None:
@@ -296,7 +301,8 @@ def _store_bulk(session: Session, batch: list[DemoCompany]) -> None:
     for demo in batch:
         row: dict[str, Any] = {"domain": demo.domain, "domain_unicode": demo.domain_unicode, "name": demo.name,
                                "created_at": demo.created_at, "updated_at": demo.scans[-1][0],
-                               **dict.fromkeys((*_VERDICT, *_FOOTPRINT, "tenant_id", "tenant_source", "dmarc_policy"))}
+                               **dict.fromkeys((*_VERDICT, *_FOOTPRINT, "tenant_id", "tenant_source", "dmarc_policy",
+                                                 "size", "size_detail"))}
         tag_reports[demo.domain] = None
         for when, report in demo.scans:
             old = verdict_of({**row, "dmarc": {"policy": row["dmarc_policy"]},
@@ -312,6 +318,8 @@ def _store_bulk(session: Session, batch: list[DemoCompany]) -> None:
                            tenant_source="scan" if tenant.get("tenant_id") else None,
                            dmarc_policy=(report.get("dmarc") or {}).get("policy"),
                            name=row["name"] or tenant.get("brand"))
+                size = estimate_size(referral_band=None, employees=None, report=report, rules=default_size_rules())
+                row.update(size=size.band, size_detail=size.as_json())
             row.update(scan_status=report["status"], scanned_at=when)
         row["search_text"] = search_text(demo.domain, demo.domain_unicode, row["name"])
         rows.append(row)

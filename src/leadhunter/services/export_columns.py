@@ -140,6 +140,7 @@ COLUMNS: tuple[ExportColumn, ...] = (
     ExportColumn("gateway", "Güvenlik ağ geçidi", _attr("gateway")),
     ExportColumn("hosting", "Barındırma", _attr("hosting_label")),
     ExportColumn("confidence", "Güven", _attr("confidence")),
+    ExportColumn("size", "Şirket büyüklüğü", _attr("size")),  # small / medium / large (issue 14)
     ExportColumn("mx_hosts", "MX sunucuları", lambda r: ", ".join(r.scan.mx_hosts)),
     ExportColumn("spf", "SPF durumu", lambda r: r.scan.spf_status),
     ExportColumn("spf_record", "SPF kaydı", lambda r: r.scan.spf_record),

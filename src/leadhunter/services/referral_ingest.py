@@ -135,6 +135,7 @@ def _row(record: ReferralRecord, domain: str | None, company_id: int | None, lin
         lead_type=str(record.lead_type.value), lead_type_reason=record.lead_type_reason, company_id=company_id,
         link_reason=link_reason, payload_hash=payload_hash(record.raw), raw=dict(record.raw),
         pc_created_at=record.created_at, pc_updated_at=record.updated_at,
+        customer_size=_cut(record.customer_size, 40),
     )
 
 

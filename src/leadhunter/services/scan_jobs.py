@@ -23,6 +23,7 @@ from leadhunter.db.write_lock import begin_write
 from leadhunter.domain.assessment import ReferralSignals
 from leadhunter.domain.changes import auto_tags, detect_changes, verdict_of
 from leadhunter.domain.report import has_verdict
+from leadhunter.services import company_size
 from leadhunter.services.scanning import Scanner, ScanOptions, ScanOutcome
 
 DEFAULT_CHUNK = 200  # domains per task: big enough to keep DNS busy, small enough to retry cheaply
@@ -183,6 +184,7 @@ def _store_batch(factory: sessionmaker[Session], options: ScanOptions, job_id: i
         still = {item_id for item_id, _ in _pending(session, job_id, chunk, lock=True, only=wanted)}
         companies = companies_repo.get_by_domains(session, (d for (_, d), _ in pairs))
         states: dict[str, list[int]] = {}
+        stored: list[tuple[Company, dict[str, Any]]] = []  # for the company sizes, set once per chunk
         # No autoflush while storing: each company's tag query would otherwise flush the rows added before
         # it, one company at a time (half a job's time in the benchmark); one flush writes the batch.
         # Safe: a company occurs once per job, so no query here needs another's unflushed rows.
@@ -191,9 +193,12 @@ def _store_batch(factory: sessionmaker[Session], options: ScanOptions, job_id: i
                 if item_id not in still:  # a twin delivery stored it already
                     continue
                 report = outcome.report(options.scoring_rules)
+                if not inconclusive(report, had_verdict=companies[domain].provider is not None):
+                    stored.append((companies[domain], report))  # a report that replaces the verdict
                 store_report(session, companies[domain], report, job_id, scanned_at,
                              footprint_alerts=options.whitespace_rules.change_alerts)
                 states.setdefault(report["status"], []).append(item_id)
+        company_size.refresh_sizes(session, stored)
         # A referral's tenant id stays the lead's tenant where this scan found none (one UPDATE per chunk).
         referrals_repo.adopt_referral_tenants(session, [companies[d].id for (i, d), _ in pairs
                                                         if i in still and d in referrals and referrals[d].tenant_id])

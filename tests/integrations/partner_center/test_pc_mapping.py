@@ -209,3 +209,10 @@ def test_every_generated_referral_maps_and_every_kind_occurs() -> None:
     assert any(r.tenant_id for r in records) and any(r.tenant_id is None for r in records)
     assert any(r.domain and r.domain.startswith("xn--") for r in records)
     assert all(r.domain != "microsoft.com" for r in records)
+
+
+@pytest.mark.parametrize(("size", "kept"), [("51to250employees", "51to250employees"), ("", None), (None, None),
+                                            (" Morethan500employees ", "Morethan500employees")])
+def test_customer_size_band_is_kept(size: Any, kept: str | None) -> None:
+    """The customer size band (read for the company size) is kept as received, blank as None."""
+    assert to_record(_referral(profile={"size": size})).customer_size == kept

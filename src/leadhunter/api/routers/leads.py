@@ -75,6 +75,7 @@ class LeadFilterParams(BaseModel):
     scan_status: list[Literal["ok", "partial", "failed"]] = Field(
         default_factory=list, description="Status of the scan behind the current verdict")
     hosting: list[Text] = Field(default_factory=list, description="Hosting company the mail is at, e.g. Natro")
+    size: list[Literal["small", "medium", "large"]] = Field(default_factory=list, description="Company size band")
 
     @field_validator("watched", mode="before")
     @classmethod
@@ -103,7 +104,7 @@ class LeadFilterParams(BaseModel):
             plays=tuple(self.play), saas=tuple(self.saas),
             web_hosts=tuple(self.web_host), dns_hosts=tuple(self.dns_host),
             mail_countries=tuple(c.upper() for c in self.mail_country),
-            web_countries=tuple(c.upper() for c in self.web_country),
+            web_countries=tuple(c.upper() for c in self.web_country), sizes=tuple(self.size),
             **self._watch_fields(caller),
             scan_statuses=tuple(self.scan_status), hostings=tuple(self.hosting),
         )
@@ -271,6 +272,7 @@ def lead_detail(session: SessionDep, caller: CallerDep, domain: Text) -> dict[st
         # The footprint of the current verdict (the last conclusive scan): {footprint, network, whitespace}.
         "footprint": company.footprint,
         "infrastructure": company_infrastructure(company),
+        "size_detail": company.size_detail,  # {band, confidence, source, reasons: [{en, tr, evidence}]}
         "segment_rule": segment_rule_json(scans[0].report.get("segment_rule")) if scans else None,
         "history": [{"scanned_at": s.scanned_at.isoformat(), "status": s.status, "provider": s.report.get("provider"),
                      "score": s.report.get("score"), "segment": s.report.get("segment")} for s in scans],

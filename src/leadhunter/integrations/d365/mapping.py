@@ -124,7 +124,8 @@ class LeadSnapshot:
     large or None; `source`: manual or import (a `referral_id` makes it partner_center); `contact_email`:
     first known contact e-mail on the company domain; `hunter_url`: link back to the lead in Hunter;
     `plays`: the white-space plays in words (e.g. "Device management (Intune / Business Premium)");
-    `infrastructure`: one line on where DNS, web and mail run (e.g. "DNS: Azure DNS · Web: AWS (US)").
+    `infrastructure`: one line on where DNS, web and mail run (e.g. "DNS: Azure DNS · Web: AWS (US)");
+    `brief`: the short sales brief as plain text (empty: none).
     """
 
     domain: str
@@ -145,6 +146,7 @@ class LeadSnapshot:
     hunter_url: str | None = None
     plays: tuple[str, ...] = ()
     infrastructure: str = ""
+    brief: str = ""  # the short sales brief (summary, angle, security, offer, next step); description on create
 
 
 @dataclass(frozen=True)
@@ -254,9 +256,13 @@ def map_lead(lead: LeadSnapshot, config: MappingConfig, *, synced_at: datetime.d
         on_create["emailaddress1"] = lead.contact_email  # only an address on the company's own domain
     if config.lead_source_code is not None:
         on_create["leadsourcecode"] = config.lead_source_code
-    if lead.hunter_url:
-        # The mapping spec names no column for the link back; the description is written on create only.
-        on_create["description"] = _cut(f"Created by Hunter: {lead.hunter_url}", MAX_LENGTHS["description"])
+    # The mapping spec names no column for the link back. The description is written on create only, so a
+    # seller's later edits to it are never overwritten by a re-push.
+    description = [f"Created by Hunter: {lead.hunter_url}"] if lead.hunter_url else []
+    if lead.brief:
+        description.append(lead.brief)
+    if description:
+        on_create["description"] = _cut("\n\n".join(description), MAX_LENGTHS["description"])
     return LeadPayload(lead.domain, always, on_create)
 
 

@@ -128,6 +128,7 @@ class ReferralRecord:
     closed_at: datetime | None
     etag: str | None
     raw: dict[str, Any] = field(compare=False, repr=False)
+    customer_size: str | None = None  # customerProfile.size as received, e.g. "51to250employees"
 
 
 def to_record(payload: Mapping[str, Any]) -> ReferralRecord:
@@ -171,6 +172,7 @@ def to_record(payload: Mapping[str, Any]) -> ReferralRecord:
         closed_at=parse_datetime(_text(payload.get("closedDateTime"))),
         etag=_text(payload.get("eTag")),
         raw=dict(payload),
+        customer_size=_text(profile.get("size")),
     )
 
 

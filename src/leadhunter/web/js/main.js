@@ -24,6 +24,7 @@ import "./footprint/footprint.js";
 import "./auth/session.js";
 import "./marks/marks.js";
 import "./dashboard/dashboard.js";
+import "./brief/brief.js";
 // Feature modules cannot import this module; they ask for a data reload or a lead modal with these events.
 document.addEventListener("hunter:data-changed", () => refreshData());
 document.addEventListener("hunter:open-lead", (e) => showLead(e.detail.lead, e.detail.opener));
