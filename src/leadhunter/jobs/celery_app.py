@@ -19,7 +19,8 @@ def create_celery(settings: Settings) -> Celery:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
     app = Celery("hunter", broker=broker, include=["leadhunter.jobs.tasks", "leadhunter.jobs.referral_tasks",
                                                      "leadhunter.jobs.d365_tasks",
-                                                     "leadhunter.jobs.registration_tasks"])
+                                                     "leadhunter.jobs.registration_tasks",
+                                                     "leadhunter.jobs.alert_tasks"])
     app.conf.update(
         task_serializer="json",
         accept_content=["json"],
