@@ -39,7 +39,7 @@ class _Handler:
     def __init__(self) -> None:
         self.received: list[Received] = []
 
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802  (aiosmtpd hook name)
         message = cast(EmailMessage, email.message_from_bytes(envelope.content, policy=email.policy.default))
         user = session.auth_data.login.decode() if session.authenticated and session.auth_data else None
         self.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos), message,

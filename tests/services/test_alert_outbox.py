@@ -9,9 +9,9 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from alert_env import LOOPBACK, add_target, deliveries, migrate_lead, new_box, scan
 from sqlalchemy.exc import IntegrityError
 
-from alert_env import LOOPBACK, add_target, deliveries, migrate_lead, new_box, scan
 from fakes.alert_receiver import AlertReceiver
 from leadhunter.db.alert_models import AlertDelivery
 from leadhunter.db.lead_filter_json import filter_to_json

@@ -111,13 +111,14 @@ class Mail:
 
 class _GuardedSMTP(smtplib.SMTP):
     """smtplib's client connecting through the SSRF guard; STARTTLS checks the certificate against the host
-    name given (smtplib keeps it as ``_host``)."""
+    name given."""
 
     def __init__(self, *, allow_private: bool, timeout: float) -> None:
         self._allow_private = allow_private
         super().__init__(timeout=timeout)
 
     def _get_socket(self, host: str, port: int, timeout: float) -> socket.socket:
+        self._host = host  # smtplib sets it only in __init__; STARTTLS checks the certificate against it
         return connect_checked(host, port, timeout, allow_private=self._allow_private)
 
 
