@@ -9,9 +9,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from api_support import LiveApi, settings_for, start_api
 from sqlalchemy import create_engine, text
 
-from api_support import LiveApi, settings_for, start_api
 from fakes.alert_receiver import AlertReceiver
 from leadhunter.jobs.alert_runtime import secret_box, send_options
 from leadhunter.runtime import session_factory
