@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from alert_env import LOOPBACK, add_target, deliveries, migrate_lead, new_box, scan
+from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 
 from fakes.alert_receiver import AlertReceiver
@@ -17,8 +18,9 @@ from leadhunter.db.alert_models import AlertDelivery
 from leadhunter.db.lead_filter_json import filter_to_json
 from leadhunter.db.leads_repo import LeadFilter
 from leadhunter.db.models import utcnow
+from leadhunter.domain.alert_schedule import MAX_ATTEMPTS
 from leadhunter.runtime import session_factory
-from leadhunter.services.alert_delivery import deliver_due
+from leadhunter.services.alert_delivery import STUCK_ERROR, deliver_due
 
 SECRET = "whsec-test-1234567890"
 
@@ -187,3 +189,20 @@ def test_digest_time_follows_the_zone_across_daylight_saving() -> None:
     assert second == datetime(2026, 3, 30, 6, 0, tzinfo=UTC)
     assert next_digest_at(datetime(2026, 1, 5, 6, 59, tzinfo=UTC), 8, "Europe/Berlin") == datetime(
         2026, 1, 5, 7, 0, tzinfo=UTC)
+
+
+def test_a_delivery_whose_workers_keep_dying_is_given_up_not_claimed_forever(db_url: str) -> None:
+    factory = session_factory(db_url)
+    box = new_box()
+    with AlertReceiver() as receiver:
+        target = add_target(factory, box, name="all", kind="slack", kinds=["dmarc_added"],
+                            secrets={"url": {"value": receiver.url()}})
+        migrate_lead(factory, "chi.com.tr")
+        with factory.begin() as session:  # as left by the last of MAX_ATTEMPTS workers killed mid-send
+            session.execute(update(AlertDelivery).values(state="sending", attempts=MAX_ATTEMPTS, lease_token="dead",
+                                                         lease_until=utcnow() - timedelta(seconds=1)))
+        result = deliver_due(factory, box, LOOPBACK)
+    assert (result.messages, result.failed) == (0, 1)
+    assert receiver.seen == []
+    [row] = deliveries(factory, target)
+    assert row.state == "failed" and row.last_error == STUCK_ERROR and row.attempts == MAX_ATTEMPTS + 1

@@ -44,6 +44,7 @@ from leadhunter.services.alert_secrets import SecretBox, SecretError
 log = logging.getLogger(__name__)
 LEASE_SECONDS = 120.0
 """How long a claim holds its deliveries (seconds): longer than a send may take (connect + read timeouts)."""
+STUCK_ERROR = "given up: the worker stopped while sending this on every try"
 
 
 @dataclass(frozen=True)
@@ -80,24 +81,31 @@ def lead_url(public_url: str, domain: str) -> str | None:
     return f"{public_url.rstrip('/')}/?lead={quote(domain)}" if public_url else None
 
 
+def _secret(target: TargetView, box: SecretBox, name: str) -> str:
+    stored = target.secrets.get(name)
+    if stored is None:
+        raise SecretError(f"the target has no {name}; give it again")
+    return box.reveal(stored)
+
+
 def send(target: TargetView, items: list[AlertItem], box: SecretBox, options: SendOptions, *,
          test: bool = False, delivery_key: str = "test") -> None:
     """Send one message with ``items`` to ``target``; raises :class:`AlertSendError` or :class:`SecretError`."""
     if target.kind == "email":
         subject, text, html = messages.email_parts(items, target.language, target.name, test=test)
         config = target.config
-        password = box.reveal(target.secrets["password"]) if "password" in target.secrets else None
+        password = _secret(target, box, "password") if "password" in target.secrets else None
         send_mail(config["smtp_host"], int(config["smtp_port"]),
                   Mail(config["sender"], list(config["recipients"]), subject, text, html), options,
                   username=config.get("username"), password=password)
         return
-    url = box.reveal(target.secrets["url"])
+    url = _secret(target, box, "url")
     if target.kind == "teams":
         post_json(url, messages.teams_payload(items, target.language, target.name, test=test), options)
     elif target.kind == "slack":
         post_json(url, messages.slack_payload(items, target.language, target.name, test=test), options)
     else:
-        secret = box.reveal(target.secrets["signing_secret"])
+        secret = _secret(target, box, "signing_secret")
         post_json(url, messages.webhook_payload(items, target.id, target.name, test=test), options,
                   headers={DELIVERY_HEADER: delivery_key}, signing_secret=secret, timestamp=int(time.time()))
 
@@ -156,6 +164,13 @@ def deliver_due(factory: sessionmaker[Session], box: SecretBox, options: SendOpt
     with factory() as session:
         begin_write(session)
         claim = alerts_repo.claim_due(session, now(), limit=limit, lease_seconds=lease_seconds)
+        # A delivery claimed again and again without ever being settled kills its worker each time (or the
+        # workers keep dying for another reason): give up on it rather than claim it forever.
+        stuck = [row.id for row in claim.deliveries if row.attempts > MAX_ATTEMPTS]
+        if stuck:
+            result.failed += alerts_repo.mark_failed(session, claim.token, stuck, STUCK_ERROR, retry_at=None)
+            claim = alerts_repo.Claim(claim.token, claim.lease_until,
+                                      [row for row in claim.deliveries if row.id not in stuck])
         batches = _batches(session, claim, public_url)
         attempts = {row.id: row.attempts for row in claim.deliveries}
         session.commit()

@@ -84,6 +84,8 @@ def post_json(url: str, payload: dict[str, Any], options: SendOptions, *, header
             raise AlertSendError(f"{parts.hostname}: cannot connect ({_reason(exc)})", retryable=True) from None
         except (httpcore.NetworkError, httpcore.ProtocolError) as exc:
             raise AlertSendError(f"{parts.hostname}: {type(exc).__name__} ({_reason(exc)})", retryable=True) from None
+        except (httpcore.UnsupportedProtocol, ValueError) as exc:  # a URL httpcore cannot use: fix the target
+            raise AlertSendError(f"{parts.hostname}: {type(exc).__name__} ({_reason(exc)})", retryable=False) from None
     status = response.status
     if 200 <= status < 300:
         return status
