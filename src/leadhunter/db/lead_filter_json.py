@@ -38,8 +38,7 @@ def filter_from_json(data: dict[str, Any]) -> LeadFilter:
         value = data[field.name]
         if isinstance(value, list):
             value = tuple(value)
-        elif isinstance(value, str) and isinstance(field.default, datetime | type(None)) and "datetime" in str(
-                field.type):
+        elif isinstance(value, str) and "datetime" in str(field.type):  # the annotation is a string here
             value = datetime.fromisoformat(value)
         kwargs[field.name] = value
     return LeadFilter(**kwargs)

@@ -14,6 +14,7 @@ refused; one that does not resolve yet is accepted) and again at every connectio
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -89,7 +90,7 @@ def _email_config(config: dict[str, Any], options: SendOptions) -> dict[str, Any
             "username": username}
 
 
-def _check_safe(check: Any, field_name: str) -> None:
+def _check_safe(check: Callable[[], None], field_name: str) -> None:
     """Run an SSRF check: an unsafe address is refused, a name that does not resolve (yet) is accepted."""
     try:
         check()
