@@ -24,14 +24,14 @@ def free_port() -> int:
 
 
 @contextmanager
-def serve_app(app: FastAPI, *, startup_timeout: float = 15.0) -> Iterator[str]:
+def serve_app(app: FastAPI, *, startup_timeout: float = 15.0, port: int | None = None) -> Iterator[str]:
     """Serve ``app`` until the block ends, yielding its base URL (``http://127.0.0.1:PORT``).
 
     Fails with a clear message if uvicorn has not started within ``startup_timeout`` seconds (or its thread
     died first, e.g. on a port taken meanwhile); the server is told to exit and its thread joined (at most
     :data:`STOP_TIMEOUT` seconds) even when the block raises, so no test leaves a server running.
     """
-    port = free_port()
+    port = port or free_port()  # a caller that must know the URL before the app (a sign-in callback) picks it
     url = f"http://127.0.0.1:{port}"
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)

@@ -52,6 +52,24 @@ class Settings(BaseSettings):
     api_port: int = Field(8000, ge=1, le=65535)
     auth_required: bool | None = Field(None, description="Require API keys; default: when not on loopback")
     allow_public_without_auth: bool = Field(False, description="Serve a public address with auth off")
+    # Sign-in (issue 17): "" = as before (keys off on loopback, required elsewhere), "keys" = API keys always,
+    # "entra" = people sign in with Entra ID (OIDC code + PKCE); keys still work for machines.
+    auth_mode: str = Field("", description="'', 'keys' or 'entra' (HUNTER_AUTH_MODE)")
+    entra_authority: str = Field("https://login.microsoftonline.com", description="Entra sign-in host")
+    entra_tenants: str = Field("", description="Comma-separated tenant ids allowed to sign in (one = single tenant)")
+    entra_client_id: str = Field("", description="App (client) id of Hunter's web sign-in registration")
+    entra_client_secret: SecretStr | None = Field(None, description="Client secret (or use a certificate)")
+    entra_client_certificate: Path | None = Field(
+        None, description="PEM file with the app's certificate and private key (private_key_jwt instead of a secret)")
+    entra_redirect_url: str = Field(
+        "", description="Callback URL registered in Entra; default <public URL>/auth/callback")
+    entra_ca_file: str | None = Field(None, description="CA bundle for the Entra endpoints (tests)")
+    entra_group_roles: str = Field("", description="Group ids mapped to roles: '<group id>=viewer|seller|admin,...'")
+    entra_default_role: str = Field("", description="Role of a person with no role or mapped group; '' = refused")
+    entra_graph_url: str = Field("https://graph.microsoft.com", description="Graph, asked for groups on overage")
+    first_admin: str = Field("", description="Sign-in name (UPN) that is always admin: the first administrator")
+    session_idle_minutes: float = Field(60.0, gt=0, description="A session unused this long ends (minutes)")
+    session_absolute_hours: float = Field(12.0, gt=0, description="A session ends this long after sign-in (hours)")
     webhook_rate_per_minute: int = Field(
         600, ge=1, description="Webhook calls per key per minute, on top of the key's own limit for all /api calls")
     max_upload_mb: int = Field(20, ge=1, le=500, description="Largest import file accepted (MB, body of the upload)")
@@ -133,6 +151,15 @@ class Settings(BaseSettings):
         if found is None:
             raise ValueError(f"HUNTER_PARTNER_CENTER_DIRECTION must be Incoming, Outgoing or both, not {value!r}")
         return found
+
+    @field_validator("auth_mode")
+    @classmethod
+    def _auth_mode(cls, value: str) -> str:
+        """'', 'keys' or 'entra' in any letter case; anything else is refused at start-up."""
+        value = value.strip().lower()
+        if value not in ("", "keys", "entra"):
+            raise ValueError(f"HUNTER_AUTH_MODE must be keys or entra (or empty), not {value!r}")
+        return value
 
     @field_validator("public_url")
     @classmethod

@@ -38,12 +38,13 @@ class LiveApi:
     dispatched: list[tuple[int, int]] = field(default_factory=list)
 
 
-def start_api(settings: Settings, dispatched: list[tuple[int, int]]) -> Iterator[LiveApi]:
-    """Serve ``create_app(settings)`` on a free loopback port until the generator is closed."""
+def start_api(settings: Settings, dispatched: list[tuple[int, int]], *, port: int | None = None) -> Iterator[LiveApi]:
+    """Serve ``create_app(settings)`` on a free loopback port (or ``port``) until the generator is closed."""
     upgrade(settings.database())
     app = create_app(settings, dispatch=lambda job, chunk: dispatched.append((job, chunk)),
                      broker_probe=lambda: "ok")
-    with serve_app(app, startup_timeout=10) as url, httpx.Client(base_url=url, timeout=30, trust_env=False) as client:
+    with serve_app(app, startup_timeout=10, port=port) as url, \
+            httpx.Client(base_url=url, timeout=30, trust_env=False) as client:
         yield LiveApi(url, client, settings, dispatched)
 
 

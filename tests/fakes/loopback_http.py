@@ -42,6 +42,7 @@ class RecordedRequest(NamedTuple):
     query: dict[str, str]
     headers: dict[str, str]
     form: dict[str, str]
+    body: bytes = b""  # the raw request body (JSON bodies: the form stays empty)
 
 
 @dataclass
@@ -280,7 +281,7 @@ class _Handler(BaseHTTPRequestHandler):
             form = {k: v[0] for k, v in parse_qs(raw.decode("utf-8", "replace"), keep_blank_values=True).items()}
         query = {k: v[0] for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
         headers = {k.lower(): v for k, v in self.headers.items()}
-        reply = owner._dispatch(RecordedRequest(self.command, parts.path, query, headers, form))
+        reply = owner._dispatch(RecordedRequest(self.command, parts.path, query, headers, form, raw))
         if reply is None:
             self.close_connection = True
             return

@@ -8,6 +8,8 @@ from fastapi import Depends, FastAPI
 from kombu.connection import Connection
 from kombu.exceptions import OperationalError as BrokerError
 
+from leadhunter.api.access import enforce_route_role
+from leadhunter.api.activity_log import ActivityLog
 from leadhunter.api.body_limit import BodyLimit
 from leadhunter.api.dispatch import Dispatch, Redispatcher
 from leadhunter.api.errors import install_error_handlers
@@ -15,7 +17,10 @@ from leadhunter.api.host_guard import HostOriginGuard, allowed_hosts, trusted_or
 from leadhunter.api.key_gate import KeyGate, RateLimiter
 from leadhunter.api.observe import ObserveMiddleware
 from leadhunter.api.query_params import reject_repeated_query
+from leadhunter.api.routers import admin as admin_routes
 from leadhunter.api.routers import alert_targets, alerts, d365, ingest, jobs, leads, ops, referrals, web
+from leadhunter.api.routers import auth as auth_routes
+from leadhunter.api.session_gate import SessionGate
 from leadhunter.config import Settings
 from leadhunter.jobs.d365_runtime import init_sentry
 from leadhunter.runtime import session_factory
@@ -47,7 +52,9 @@ def create_app(settings: Settings | None = None, *, dispatch: Dispatch | None = 
 
     The request path, outermost first: :class:`ObserveMiddleware` (request id, security headers, metrics,
     access log, 500s in the error shape) → :class:`HostOriginGuard` (Host names, cross-site writes) →
-    :class:`KeyGate` (API key and rate limit) → :class:`BodyLimit` → the routes. Each refuses before the body
+    :class:`SessionGate` (signed-in session and CSRF token, ``HUNTER_AUTH_MODE=entra``) → :class:`KeyGate` (API
+    key and rate limit) → :class:`ActivityLog` (who did what) → :class:`BodyLimit` → the routes, where
+    :func:`enforce_route_role` checks the caller's role against ``api/route_roles.py``. Each refuses before the body
     is read. There is no ``/docs`` page (Swagger UI would load from a CDN that the CSP blocks): the schema is
     at ``/openapi.json``.
     """
@@ -55,7 +62,7 @@ def create_app(settings: Settings | None = None, *, dispatch: Dispatch | None = 
     init_sentry(settings)
     app = FastAPI(title="Hunter", version="0.1.0", docs_url=None, redoc_url=None,
                   description="Lead intelligence: domains in, scored and explained leads out.",
-                  dependencies=[Depends(reject_repeated_query)])
+                  dependencies=[Depends(reject_repeated_query), Depends(enforce_route_role)])
     app.state.settings = settings
     app.state.session_factory = session_factory(settings.database(), lock_wait_seconds=settings.db_lock_wait_seconds)
     app.state.dispatch = dispatch or _default_dispatch
@@ -66,11 +73,15 @@ def create_app(settings: Settings | None = None, *, dispatch: Dispatch | None = 
     for router in (leads.router, jobs.router, ingest.router, alerts.router, ops.router, referrals.router, d365.router,
                    web.router):
         app.include_router(router)
-    app.include_router(alert_targets.router)  # its own router: an admin role attaches to it once sign-in exists
+    app.include_router(alert_targets.router)  # admin only (api/route_roles.py)
+    app.include_router(admin_routes.router)
+    app.include_router(auth_routes.router)
     # add_middleware puts each new one outside the previous: listed innermost first
     app.add_middleware(BodyLimit, json_limit=settings.max_json_kb * 1024,
                        upload_limit=settings.max_upload_mb * 1024 * 1024)
+    app.add_middleware(ActivityLog, factory=app.state.session_factory)
     app.add_middleware(KeyGate, settings=settings, factory=app.state.session_factory, limiter=app.state.rate_limiter)
+    app.add_middleware(SessionGate, settings=settings, factory=app.state.session_factory)
     app.add_middleware(HostOriginGuard, hosts=allowed_hosts(settings), origins=trusted_origins(settings))
     app.add_middleware(ObserveMiddleware)
     return app

@@ -72,7 +72,10 @@ Text = Annotated[str, AfterValidator(_storable), _NoNulInSchema()]
 
 
 def auth_required(settings: Settings) -> bool:
-    """Keys are required when configured so, or by default whenever the server is not on loopback."""
+    """Keys are required when configured so, or by default whenever the server is not on loopback; always with
+    ``HUNTER_AUTH_MODE=keys`` or ``entra`` (where a signed-in session stands in for a key)."""
+    if settings.auth_mode in ("keys", "entra"):
+        return True
     if settings.auth_required is not None:
         return settings.auth_required
     try:

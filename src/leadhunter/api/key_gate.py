@@ -9,7 +9,8 @@
   ``Retry-After`` (seconds until the key's next minute).
 
 The caller (``local`` or ``key:<prefix>``) is left in the request state for the routes
-(:data:`~leadhunter.api.deps.CallerDep`).
+(:data:`~leadhunter.api.deps.CallerDep`), with the :class:`~leadhunter.api.access.Actor` (its role: the key's,
+or admin for ``local``). A person signed in by :mod:`~leadhunter.api.session_gate` passes without a key.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from leadhunter.api.access import LOCAL_ACTOR, Actor
 from leadhunter.api.deps import auth_required, key_from_headers
 from leadhunter.api.edge_reply import header, send_error
 from leadhunter.api.errors import WWW_AUTHENTICATE
@@ -70,18 +72,25 @@ class KeyGate:
         key = key_from_headers(header(scope, b"authorization"), header(scope, b"x-api-key"))
         webhook = path.startswith(WEBHOOK_PREFIX)
         state = scope.setdefault("state", {})
+        if key is None and not webhook and isinstance(state.get("actor"), Actor):  # signed in (session_gate.py)
+            await self.app(scope, receive, send)
+            return
         if key is None and not webhook and not auth_required(self.settings):
             state["caller"] = "local"
+            state["actor"] = LOCAL_ACTOR
             await self.app(scope, receive, send)
             return
         found = await run_in_threadpool(self._lookup, key) if key else None
         if found is None:
             challenge = WWW_AUTHENTICATE + (', error="invalid_token"' if key else "")
+            signin = self.settings.auth_mode == "entra" and not webhook
             await send_error(send, scope, 401, "unauthorized",
-                             "a valid API key is required (Authorization: Bearer <key>)",
-                             headers=[("WWW-Authenticate", challenge)])
+                             "sign in, or send a valid API key (Authorization: Bearer <key>)" if signin
+                             else "a valid API key is required (Authorization: Bearer <key>)",
+                             headers=[("WWW-Authenticate", challenge)] + ([("X-Hunter-Signin", "/auth/login")]
+                                                                        if signin else []))
             return
-        key_id, prefix, per_minute = found
+        key_id, prefix, per_minute, role = found
         budgets = [(("key", key_id), per_minute, f"more than {per_minute} requests this minute for this key")]
         if webhook:
             rate = self.settings.webhook_rate_per_minute
@@ -92,10 +101,12 @@ class KeyGate:
                 await send_error(send, scope, 429, "rate_limited", message, headers=[("Retry-After", str(wait))])
                 return
         state["caller"] = f"key:{prefix}"
+        state["actor"] = Actor("key", f"key:{prefix}", role, key_id)
         await self.app(scope, receive, send)
 
-    def _lookup(self, key: str) -> tuple[int, str, int] | None:
-        """(id, prefix, requests per minute) of the active key, or None (a blocking query: run in a thread)."""
+    def _lookup(self, key: str) -> tuple[int, str, int, str] | None:
+        """(id, prefix, requests per minute, role) of the active key, or None (a blocking query: run in a
+        thread)."""
         with self.factory() as session:
             row = api_keys.verify_key(session, key)
-            return (row.id, row.prefix, row.rate_per_minute) if row else None
+            return (row.id, row.prefix, row.rate_per_minute, row.role) if row else None

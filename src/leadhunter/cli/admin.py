@@ -9,8 +9,9 @@ import typer
 
 from leadhunter.config import Settings
 from leadhunter.db.migrate import upgrade
+from leadhunter.domain.access import ROLES
 from leadhunter.runtime import session_factory
-from leadhunter.services import api_keys
+from leadhunter.services import activity, api_keys
 from leadhunter.services.ingest import import_file
 from leadhunter.services.tabular_import import ImportFileError
 
@@ -19,13 +20,19 @@ keys_app = typer.Typer(help="API keys for the HTTP API and webhooks.", no_args_i
 
 @keys_app.command("create")
 def keys_create(name: Annotated[str, typer.Argument(help="Who or what the key is for")],
-                rate: Annotated[int, typer.Option(help="Requests per minute over every /api call")] = 600) -> None:
-    """Create a key and print it once (only its hash is stored)."""
+                rate: Annotated[int, typer.Option(help="Requests per minute over every /api call")] = 600,
+                role: Annotated[str, typer.Option(help="viewer, seller or admin")] = "seller",
+                owner: Annotated[str, typer.Option(help="Who answers for the key (default: cli)")] = "cli") -> None:
+    """Create a key with a role and an owner and print it once (only its hash is stored)."""
+    if role not in ROLES:
+        raise typer.BadParameter(f"role must be one of {', '.join(ROLES)}", param_hint="--role")
     settings = Settings()
     upgrade(settings.database())
     with session_factory(settings.database()).begin() as session:
-        key, row = api_keys.create_key(session, name, rate_per_minute=rate)
-        typer.echo(f"created key {row.prefix} for {name!r}; copy it now, it is not shown again:\n{key}")
+        key, row = api_keys.create_key(session, name, rate_per_minute=rate, role=role, owner=owner)
+        activity.record(session, actor="cli", action="key.create", target=row.prefix,
+                        details={"role": role, "owner": owner})
+        typer.echo(f"created {role} key {row.prefix} for {name!r}; copy it now, it is not shown again:\n{key}")
 
 
 @keys_app.command("list")
@@ -36,7 +43,8 @@ def keys_list() -> None:
     with session_factory(settings.database())() as session:
         for row in api_keys.list_keys(session):
             state = f"revoked {row.revoked_at:%Y-%m-%d}" if row.revoked_at else "active"
-            typer.echo(f"{row.id:>4} {row.prefix:<14} {row.name:<30} {row.created_at:%Y-%m-%d %H:%M} {state}")
+            typer.echo(f"{row.id:>4} {row.prefix:<14} {row.name:<30} {row.role:<7} {row.owner or '-':<24} "
+                       f"{row.created_at:%Y-%m-%d %H:%M} {state}")
 
 
 @keys_app.command("revoke")

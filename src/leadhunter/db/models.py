@@ -367,6 +367,10 @@ class ApiKey(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     last_used_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     rate_per_minute: Mapped[int] = mapped_column(Integer, default=600)
+    role: Mapped[str] = mapped_column(String(16), default="seller", server_default="admin")
+    """viewer, seller or admin (keys made before roles existed could do everything: they are admin)."""
+    owner: Mapped[str | None] = mapped_column(String(200))
+    """Who answers for the key (the admin who created it, or the person it was made for)."""
 
 
 class MetricCounter(Base):

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from leadhunter.db.models import ApiKey, utcnow
+from leadhunter.domain.access import ROLES
 
 _PREFIX = "hk_"
 
@@ -18,11 +19,16 @@ def _digest(key: str) -> str:
     return hashlib.sha256(key.encode("utf-8")).hexdigest()
 
 
-def create_key(session: Session, name: str, *, rate_per_minute: int = 600) -> tuple[str, ApiKey]:
-    """A new key: returns the plaintext (give it to the user now; it is never shown again) and its row."""
+def create_key(session: Session, name: str, *, rate_per_minute: int = 600, role: str = "seller",
+               owner: str | None = None) -> tuple[str, ApiKey]:
+    """A new key with ``role`` (viewer, seller or admin; default seller) and ``owner`` (who answers for it):
+    returns the plaintext (give it to the user now; it is never shown again) and its row."""
+    if role not in ROLES:
+        raise ValueError(f"role must be one of {', '.join(ROLES)}, not {role!r}")
     ident = secrets.token_hex(4)
     key = f"{_PREFIX}{ident}_{secrets.token_urlsafe(32)}"
-    row = ApiKey(name=name[:100], prefix=f"{_PREFIX}{ident}", key_hash=_digest(key), rate_per_minute=rate_per_minute)
+    row = ApiKey(name=name[:100], prefix=f"{_PREFIX}{ident}", key_hash=_digest(key), rate_per_minute=rate_per_minute,
+                 role=role, owner=(owner or "")[:200] or None)
     session.add(row)
     session.flush()
     return key, row

@@ -1,7 +1,7 @@
 """Alert targets: where alerts are delivered (Teams, Slack, a signed webhook, e-mail), their outbox of
 deliveries, and the "send test" button.
 
-Its own router so that an admin-only role can be attached to the whole of it once sign-in exists. Secrets
+Admins only (``api/route_roles.py``): targets hold secrets and make Hunter connect out. Secrets
 (webhook URLs, signing secrets, SMTP passwords) go in as ``{"value": "..."}`` or ``{"env": "HUNTER_ALERT_..."}``
 and never come back: a target shows only where each secret comes from (a URL's scheme and host at most).
 """

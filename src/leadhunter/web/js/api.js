@@ -70,6 +70,8 @@ export async function request(method, path, opts = {}) {
     const headers = { Accept: "application/json" };
     const key = storedKey();
     if (key) headers.Authorization = `Bearer ${key}`;
+    const csrf = method === "GET" || method === "HEAD" ? null : csrfToken();
+    if (csrf) headers["X-CSRF-Token"] = csrf; // signed-in sessions: every state change carries the session's token
     let body;
     if (opts.json !== undefined) {
       headers["Content-Type"] = "application/json";
@@ -84,7 +86,10 @@ export async function request(method, path, opts = {}) {
       if (exc && exc.name === "AbortError") throw exc;
       throw new ApiError(0, "network", "network error: the server did not answer");
     }
-    if (response.status === 401 && attempt < 5 && !opts.noPrompt) {
+    if (response.status === 401 && response.headers.get("X-Hunter-Signin") && !key) {
+      signIn(); // HUNTER_AUTH_MODE=entra: the session ended (or never was): sign in again, then come back here
+    }
+    if (response.status === 401 && attempt < 5 && !opts.noPrompt && !response.headers.get("X-Hunter-Signin")) {
       const now = storedKey();
       if (now && now !== key) continue; // a parallel request already got a new key: just use it
       if (key) sessionStorage.removeItem(KEY_STORE);
@@ -95,6 +100,21 @@ export async function request(method, path, opts = {}) {
     if (opts.raw) return response;
     return response.status === 204 ? null : response.json();
   }
+}
+
+/** The CSRF token of the signed-in session (the `hunter_csrf` cookie; null when not signed in). */
+export function csrfToken() {
+  const found = document.cookie.split("; ").find((part) => part.startsWith("hunter_csrf="));
+  return found ? decodeURIComponent(found.slice("hunter_csrf=".length)) : null;
+}
+
+let signingIn = false;
+
+/** Go to the Entra sign-in and come back to this page afterwards (once, however many requests were refused). */
+export function signIn() {
+  if (signingIn) return;
+  signingIn = true;
+  location.assign(`/auth/login?next=${encodeURIComponent(location.pathname + location.search)}`);
 }
 
 /** Send the state key `name` as a list/KPI/export filter too (for feature modules, at import time). */

@@ -22,6 +22,7 @@ import "./d365.js";
 import "./registration.js";
 import "./footprint/footprint.js";
 import "./alerts/targets.js";
+import "./auth/session.js";
 // Feature modules cannot import this module; they ask for a data reload or a lead modal with these events.
 document.addEventListener("hunter:data-changed", () => refreshData());
 document.addEventListener("hunter:open-lead", (e) => showLead(e.detail.lead, e.detail.opener));

@@ -1,7 +1,7 @@
 """Alert targets (Teams, Slack, signed webhook, e-mail) and the outbox of deliveries, one per (target, change).
 
 Revision ID: 0012
-Revises: 0010
+Revises: 0014 (main had 0014_auth on 0010 when this branch merged main)
 Create Date: 2026-12-07
 
 Hand-checked against ``leadhunter.db.alert_models`` (``tests/db/test_db_migrations.py`` compares the two on
@@ -17,7 +17,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "0012"
-down_revision: str | Sequence[str] | None = "0010"
+down_revision: str | Sequence[str] | None = "0014"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
