@@ -28,7 +28,7 @@ from leadhunter.services import alert_delivery, alert_targets
 from leadhunter.services.alert_secrets import SecretError
 from leadhunter.services.alert_targets import TargetError, TargetInput
 
-router = APIRouter(prefix="/api/alert-targets", tags=["alert-targets"], responses=error_responses(401, 422, 429))
+router = APIRouter(prefix="/api/alert-targets", tags=["alert-targets"], responses=error_responses(401, 403, 422, 429))
 KNOWN_KINDS = (*(k for k in KIND_LABELS if k != "test"), *CHANGE_KINDS)
 """Change kinds offered in the UI (a target may name others: registration kinds such as registrar_changed)."""
 
