@@ -144,6 +144,11 @@ class Settings(BaseSettings):
     registration_timeout: float = Field(10.0, gt=0, description="Seconds per RDAP request or WHOIS exchange")
     registration_ca_file: str | None = Field(None, description="CA bundle for RDAP servers (tests)")
     sentry_dsn: SecretStr | None = Field(None, description="Sentry DSN; unset = Sentry off")
+    # Alert delivery (Teams, Slack, signed webhook, e-mail): see leadhunter.services.alert_delivery.
+    alert_secret_key: SecretStr | None = Field(
+        None, description="Fernet key encrypting alert targets' secrets; default a key file in data_dir")
+    alert_ca_file: str | None = Field(None, description="Extra CA bundle for alert webhooks and SMTP servers")
+    alert_timeout: float = Field(15.0, gt=0, le=120, description="Seconds per connect / read of an alert send")
 
     @field_validator("partner_center_direction")
     @classmethod

@@ -16,6 +16,7 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Column, Connection, Index, Integer, MetaData, create_engine, inspect, select, text
 
+import leadhunter.db.alert_models  # noqa: F401  (its tables join Base.metadata)
 from leadhunter.db import auth_models, d365_models, referral_models, registration_models, team_models  # noqa: F401  (their tables join Base.metadata)
 from leadhunter.db.engine import make_engine, make_session_factory
 from leadhunter.db.migrate import MIGRATIONS, alembic_config, downgrade, upgrade

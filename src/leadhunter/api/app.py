@@ -19,6 +19,7 @@ from leadhunter.api.observe import ObserveMiddleware
 from leadhunter.api.query_params import reject_repeated_query
 from leadhunter.api.routers import admin as admin_routes
 from leadhunter.api.routers import (
+    alert_targets,
     alerts,
     brief,
     d365,
@@ -88,6 +89,7 @@ def create_app(settings: Settings | None = None, *, dispatch: Dispatch | None = 
     for router in (leads.router, jobs.router, ingest.router, alerts.router, ops.router, referrals.router, d365.router,
                    brief.router, web.router):
         app.include_router(router)
+    app.include_router(alert_targets.router)  # admin only (api/route_roles.py)
     app.include_router(admin_routes.router)
     app.include_router(auth_routes.router)
     app.include_router(dashboard.router)

@@ -49,6 +49,15 @@ ROUTE_ROLES: dict[str, RouteRole] = {
     # alerts
     "GET /api/alerts": "viewer",
     "POST /api/alerts/{alert_id}/ack": "seller",
+    # alert delivery targets and their outbox (secrets, outbound connections): admins only
+    "GET /api/alert-targets": "admin",
+    "POST /api/alert-targets": "admin",
+    "GET /api/alert-targets/deliveries": "admin",
+    "POST /api/alert-targets/deliveries/{delivery_id}/retry": "admin",
+    "GET /api/alert-targets/{target_id}": "admin",
+    "PUT /api/alert-targets/{target_id}": "admin",
+    "DELETE /api/alert-targets/{target_id}": "admin",
+    "POST /api/alert-targets/{target_id}/test": "admin",
     # Partner Center referrals
     "POST /api/referrals/sync": "seller",
     "GET /api/referrals/sync-status": "viewer",

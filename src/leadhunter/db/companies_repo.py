@@ -12,6 +12,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from leadhunter.db import alerts_repo
 from leadhunter.db.models import Company, CompanyChange, MetricCounter, RawLead, Scan, Tag, utcnow
 from leadhunter.db.search_text import search_text
 from leadhunter.domain.changes import Change
@@ -209,9 +210,10 @@ def apply_scan(session: Session, company: Company, report: dict[str, Any], job_i
             company.name = (report.get("tenant") or {}).get("brand")
     company.scan_status = report["status"]
     company.scanned_at = scanned_at
-    for change in changes:
-        session.add(CompanyChange(company_id=company.id, changed_at=scanned_at, kind=change.kind, old=change.old,
-                                  new=change.new, detail=change.detail, alert=change.alert))
+    rows = [CompanyChange(company_id=company.id, changed_at=scanned_at, kind=change.kind, old=change.old,
+                          new=change.new, detail=change.detail, alert=change.alert) for change in changes]
+    session.add_all(rows)
+    alerts_repo.enqueue_for_changes(session, rows)  # the alert outbox, in the same transaction
     if tags is not None:
         replace_auto_tags(session, company.id, tags)
 

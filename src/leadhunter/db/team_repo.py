@@ -14,7 +14,6 @@ from sqlalchemy import ColumnElement, delete, false, func, literal, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from leadhunter.db.companies_repo import insert_rows
 from leadhunter.db.models import Company, Tag, UtcDateTime, utcnow
 from leadhunter.db.team_models import LeadWatch
 
@@ -63,6 +62,9 @@ def add_tag_pairs(session: Session, pairs: Sequence[tuple[int, str]], actor: str
         present.update((cid, tag) for cid, tag in session.execute(select(Tag.company_id, Tag.tag).where(
             Tag.auto.is_(False), Tag.company_id.in_(companies[start:start + IN_BATCH]))))
     rows = [{"company_id": cid, "tag": tag} for cid, tag in wanted if (cid, tag) not in present]
+    # Imported here: companies_repo -> alerts_repo -> leads_repo -> this module would be a cycle at import.
+    from leadhunter.db.companies_repo import insert_rows
+
     insert_rows(session, TAGS, rows, constants={"auto": False, "added_by": actor, "added_at": utcnow()})
     return len(rows)
 

@@ -20,7 +20,8 @@ def create_celery(settings: Settings) -> Celery:
     app = Celery("hunter", broker=broker, include=["leadhunter.jobs.tasks", "leadhunter.jobs.referral_tasks",
                                                      "leadhunter.jobs.d365_tasks",
                                                      "leadhunter.jobs.registration_tasks",
-                                                     "leadhunter.jobs.note_tasks"])
+                                                     "leadhunter.jobs.note_tasks",
+                                                     "leadhunter.jobs.alert_tasks"])
     app.conf.update(
         task_serializer="json",
         accept_content=["json"],

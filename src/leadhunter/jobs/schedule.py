@@ -10,6 +10,7 @@ from leadhunter.config import Settings
 D365_RESUME_SECONDS = 300.0  # how often unfinished D365 push jobs are looked for and re-sent
 STALLED_SWEEP_SECONDS = 60.0  # how often pending chunks of running jobs are re-dispatched if stalled
 REGISTRATION_SWEEP_SECONDS = 3600.0  # how often companies with a missing or stale registration record are queued
+ALERT_SWEEP_SECONDS = 30.0  # how often the alert outbox is swept for due deliveries (and retries)
 
 
 def beat_schedule(settings: Settings) -> dict[str, dict[str, Any]]:
@@ -18,6 +19,7 @@ def beat_schedule(settings: Settings) -> dict[str, dict[str, Any]]:
     entries: dict[str, dict[str, Any]] = {
         "periodic-rescan": {"task": "hunter.periodic_rescan", "schedule": settings.rescan_check_seconds},
         "resume-stalled-jobs": {"task": "hunter.resume_stalled_jobs", "schedule": STALLED_SWEEP_SECONDS},
+        "alert-delivery": {"task": "hunter.deliver_alerts", "schedule": ALERT_SWEEP_SECONDS},
     }
     if settings.partner_center_enabled:
         entries["partner-center-sync"] = {"task": "hunter.sync_referrals", "kwargs": {"trigger": "beat"},

@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from leadhunter.db import companies_repo, registration_repo
+from leadhunter.db import alerts_repo, companies_repo, registration_repo
 from leadhunter.db.models import Company, CompanyChange, ScanJobItem
 from leadhunter.db.registration_models import CompanyRegistration
 from leadhunter.domain.registration import (
@@ -96,15 +96,16 @@ def store_registration(session: Session, company_id: int, domain: str, facts: Re
     old = registration_repo.facts_of(existing, domain) if existing is not None and existing.outcome == ok else None
     row = registration_repo.store(session, company_id, facts, checked_at, existing)
     current = registration_repo.facts_of(row, domain)
-    for change in registration_changes(old, current):
-        session.add(CompanyChange(
-            company_id=company_id, changed_at=checked_at, kind=f"{change.kind}_changed", old=change.before[:_SHORT],
-            new=change.after[:_SHORT], detail=f"{change.kind} changed from {change.before} to {change.after}",
-            alert=False))
+    recorded = [CompanyChange(
+        company_id=company_id, changed_at=checked_at, kind=f"{change.kind}_changed", old=change.before[:_SHORT],
+        new=change.after[:_SHORT], detail=f"{change.kind} changed from {change.before} to {change.after}",
+        alert=False) for change in registration_changes(old, current)]
     tags = set(registration_tags(current, now, expire_soon_days=policy.expire_soon_days,
                                  new_domain_days=policy.new_domain_days))
     if "expire-soon" in tags and "expire-soon" not in tags_before and current.expires is not None:
         day = current.expires.date().isoformat()
-        session.add(CompanyChange(company_id=company_id, changed_at=checked_at, kind="expire_soon", old=None, new=day,
-                                  detail=f"the domain expires on {day}", alert=True))
+        recorded.append(CompanyChange(company_id=company_id, changed_at=checked_at, kind="expire_soon", old=None,
+                                      new=day, detail=f"the domain expires on {day}", alert=True))
+    session.add_all(recorded)
+    alerts_repo.enqueue_for_changes(session, recorded)  # the alert outbox, in the same transaction
     companies_repo.replace_auto_tags(session, company_id, tags, family=REGISTRATION_TAGS)

@@ -8,6 +8,7 @@ from alembic import context
 from alembic.autogenerate.api import AutogenContext
 from sqlalchemy import text
 
+import leadhunter.db.alert_models  # noqa: F401  (its tables join Base.metadata)
 from leadhunter.db import auth_models, d365_models, referral_models, registration_models, team_models  # noqa: F401  (their tables join Base.metadata)
 from leadhunter.db.migrate import URL_ATTRIBUTE, migration_engine
 from leadhunter.db.models import Base, UtcDateTime, include_object_for

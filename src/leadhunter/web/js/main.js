@@ -21,6 +21,7 @@ import "./referrals.js";
 import "./d365.js";
 import "./registration.js";
 import "./footprint/footprint.js";
+import "./alerts/targets.js";
 import "./auth/session.js";
 import "./marks/marks.js";
 import "./dashboard/dashboard.js";
