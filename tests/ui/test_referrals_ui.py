@@ -24,7 +24,7 @@ from referrals_seed import (
     sample_referrals,
     serve_recording_syncs,
 )
-from ui_helpers import Held, by_testid, column, domains, open_app, wait_query
+from ui_helpers import Held, by_testid, column, domains, open_app, open_more_filters, wait_query
 from ui_seed import seed_companies
 from ui_support import UiServer, make_settings
 
@@ -103,6 +103,7 @@ def test_referral_column_shows_coloured_type_badges_and_a_dash_when_none(page: P
 
 def test_referral_type_filter_narrows_the_list_persists_and_applies_to_the_export(page: Page, seeded: UiServer) -> None:
     open_app(page, seeded.url)
+    open_more_filters(page)
     page.select_option('[data-testid="filter-referral-type"]', "co-sell")
     wait_query(page, "referral_type=co-sell")
     assert domains(page) == ["denizcilik-group.com"]
@@ -112,6 +113,7 @@ def test_referral_type_filter_narrows_the_list_persists_and_applies_to_the_expor
         page.click('[data-testid="export-csv"]')
     exported = Path(info.value.path()).read_text("utf-8-sig").splitlines()
     assert len(exported) == 2 and "denizcilik-group.com" in exported[1]
+    open_more_filters(page)
     page.select_option('[data-testid="filter-referral-type"]', "none")
     wait_query(page, "referral_type=none")
     assert len(domains(page)) == 20 and "ege-gida.com.tr" not in domains(page)
@@ -134,9 +136,10 @@ def test_with_the_flag_off_the_header_explains_how_to_turn_partner_center_on(fas
     open_app(page, server.url)
     status, button = by_testid(page, "pc-sync-status"), by_testid(page, "pc-sync-button")
     hint = by_testid(page, "pc-sync-hint")
-    expect(status).to_have_text("Partner Center is off")
-    expect(hint).to_contain_text("HUNTER_PARTNER_CENTER_ENABLED=true")
-    expect(hint).to_contain_text("hunter partner-center login")
+    # issue 16: the seller is told whom to ask; the set-up text is on the Integrations page
+    expect(hint).to_have_text("Partner Center is not connected — ask your admin.")
+    expect(status).to_have_text("")
+    expect(page.locator("header")).not_to_contain_text("HUNTER_")
     expect(button).to_have_attribute("aria-disabled", "true")
     expect(button).to_have_attribute("aria-describedby", "pc-sync-hint")
     button.click(force=True)  # dispatched, and ignored: nothing is sent
@@ -227,8 +230,7 @@ def test_turkish_texts_for_column_filter_header_view_and_modal(page: Page, seede
     options = page.eval_on_selector_all('[data-testid="filter-referral-type"] option', "o => o.map(x => x.textContent)")
     assert options == ["Tümü", "Herhangi bir yönlendirme", "Ortak satış", "Marketplace", "Çözüm sağlayıcı",
                        "Yönlendirme yok"]
-    expect(by_testid(page, "pc-sync-status")).to_have_text("Partner Center kapalı")
-    expect(by_testid(page, "pc-sync-hint")).to_contain_text("Açmak için: HUNTER_PARTNER_CENTER_ENABLED=true ayarlayın")
+    expect(by_testid(page, "pc-sync-hint")).to_have_text("Partner Center bağlı değil — yöneticinize danışın.")
     expect(by_testid(page, "view-referrals")).to_have_text("Yönlendirmeler")
     page.click('[data-testid="view-referrals"]')
     page.wait_for_selector('[data-testid="referrals-table"][data-state="ready"]')

@@ -15,7 +15,17 @@ from leadhunter.api.host_guard import HostOriginGuard, allowed_hosts, trusted_or
 from leadhunter.api.key_gate import KeyGate, RateLimiter
 from leadhunter.api.observe import ObserveMiddleware
 from leadhunter.api.query_params import reject_repeated_query
-from leadhunter.api.routers import alerts, d365, ingest, jobs, leads, ops, referrals, web
+from leadhunter.api.routers import (
+    alerts,
+    d365,
+    ingest,
+    integrations,  # issue 16
+    jobs,
+    leads,
+    ops,
+    referrals,
+    web,
+)
 from leadhunter.config import Settings
 from leadhunter.jobs.d365_runtime import init_sentry
 from leadhunter.runtime import session_factory
@@ -66,6 +76,7 @@ def create_app(settings: Settings | None = None, *, dispatch: Dispatch | None = 
     for router in (leads.router, jobs.router, ingest.router, alerts.router, ops.router, referrals.router, d365.router,
                    web.router):
         app.include_router(router)
+    app.include_router(integrations.router)  # issue 16: the Integrations page's own facts
     # add_middleware puts each new one outside the previous: listed innermost first
     app.add_middleware(BodyLimit, json_limit=settings.max_json_kb * 1024,
                        upload_limit=settings.max_upload_mb * 1024 * 1024)
