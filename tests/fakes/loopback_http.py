@@ -1,0 +1,8 @@
+"""Moved to :mod:`hunter_devtools.fakes.loopback_http` (``hunter demo`` serves it too); the tests keep this name, which is
+the same module object (one set of classes, one server registry)."""
+
+import sys
+
+from hunter_devtools.fakes import loopback_http as _moved
+
+sys.modules[__name__] = _moved
