@@ -162,7 +162,7 @@ export const leadsQueryString = (state) => listQuery(state).toString();
 export const kpis = (state, signal) => request("GET", "/api/leads/kpis", { query: filterQuery(state), signal });
 export const facets = () => request("GET", "/api/leads/facets");
 export const leadDetail = (domain, signal) => request("GET", `/api/leads/${encodeURIComponent(domain)}`, { signal });
-export const addLead = (domain) => request("POST", "/api/leads", { json: { domain } });
+export const addLead = (domain, name = "") => request("POST", "/api/leads", { json: name ? { domain, name } : { domain } });
 export const rescanLead = (domain) => request("POST", `/api/leads/${encodeURIComponent(domain)}/rescan`);
 export const job = (id, signal) => request("GET", `/api/jobs/${id}`, { signal });
 export const importStatus = (id) => request("GET", `/api/imports/${id}`);
