@@ -1,5 +1,5 @@
-"""Moved to :mod:`hunter_devtools.fakes.entra_documents` (``hunter demo`` serves it too); the tests keep this name, which is
-the same module object (one set of classes, one server registry)."""
+"""Moved to :mod:`hunter_devtools.fakes.entra_documents` (``hunter demo`` serves it too). The tests keep this
+name; it is the same module object (one set of classes, one server registry)."""
 
 import sys
 

@@ -38,6 +38,7 @@ const leadFromLink = linkedLead(); // read before the first load rewrites the UR
 let inflight = null; // AbortController of the list request in flight
 let loading = Promise.resolve();
 let kpiRequest = null;
+let facetsShown = false; // the first facets wait for the first page; later ones follow each list answer
 const jobWatchers = new Map(); // domain → AbortController of a rescan being followed
 
 const ctx = { t, dataText, fmtNumber, fmtDate, fmtDay, get lang() { return getLang(); }, openLead: showLead, rescan: rescanLead };
@@ -129,6 +130,7 @@ function load() {
       table.render(result, wanted, hasFilters(wanted));
       // KPI counts scan every matching row: asked once the page is on screen, they never delay it.
       loadKpis(wanted);
+      if (facetsShown) loadFacets(wanted); // the counts follow the other filters (issue 16, item 3)
     } catch (exc) {
       if (exc.name === "AbortError" || controller !== inflight) return;
       table.renderError();
@@ -158,9 +160,15 @@ async function loadKpis(wanted) {
   }
 }
 
-async function loadFacets() {
+let facetRequest = null;
+/** Filter options and counts for `wanted` (cross-filtered where the API supports it), asked after the page. */
+async function loadFacets(wanted = state) {
+  facetRequest?.abort();
+  const controller = new AbortController();
+  facetRequest = controller;
   try {
-    filters.setFacets(await api.facets());
+    const body = await api.facets(wanted, controller.signal);
+    if (controller === facetRequest) filters.setFacets(body);
   } catch {
     /* the fixed vocabularies still fill the selects */
   }
@@ -314,6 +322,7 @@ function start() {
     // A link to one lead (`/?lead=<domain>`, e.g. from a D365 lead) opens its modal over the list.
     if (leadFromLink) showLead({ domain: leadFromLink, domain_unicode: leadFromLink }, null);
     loadFacets();
+    facetsShown = true;
     refreshAlertCount();
   });
 }

@@ -49,6 +49,7 @@ const MESSAGES = {
   all_providers: ["All providers", "Tüm sağlayıcılar"],
   scan_name_label: ["Company name (optional)", "Şirket adı (isteğe bağlı)"],
   scan_name_placeholder: ["Company (optional)", "Şirket (isteğe bağlı)"],
+  alerts_ack_all: ["Mark all as seen", "Tümünü görüldü say"],
   more_filters: ["More filters", "Diğer filtreler"],
   more_filters_n: ["More filters ({n})", "Diğer filtreler ({n})"],
   chip_remove: ["Remove the filter {filter}", "{filter} filtresini kaldır"],
