@@ -18,6 +18,9 @@ TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 def axe_violations(page: Page, context: str | None = None) -> list[dict[str, Any]]:
     """Run axe-core on the page (or inside the CSS selector ``context``) and return its violations, each
     reduced to the rule id, impact, help text and the first few offending elements."""
+    # colours are measured as painted: let opening animations (the modal's fade-in) finish first
+    page.wait_for_function("() => document.getAnimations().every(a => a.playState !== 'running'"
+                           " || a.effect?.getComputedTiming().iterations === Infinity)")
     if not page.evaluate("() => Boolean(window.axe)"):
         page.add_script_tag(content=AXE_JS.read_text(encoding="utf-8"))
     result: dict[str, Any] = page.evaluate(

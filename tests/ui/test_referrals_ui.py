@@ -187,8 +187,14 @@ def test_sign_in_required_is_shown_with_how_to_sign_in_again(page: Page, pc: PcU
     open_app(page, pc.ui.url)
     expect(by_testid(page, "pc-sync-status")).to_have_text(re.compile(r"^Last sync: \d+ min ago \(sign-in required\)$"))
     expect(by_testid(page, "pc-sync")).to_have_attribute("data-outcome", "sign_in_required")
-    expect(by_testid(page, "pc-sync-hint")).to_contain_text("run hunter partner-center login")
+    # issue 16: the seller is told whom to ask; the Integrations page says how to sign in again
+    expect(by_testid(page, "pc-sync-hint")).to_have_text("Partner Center needs a new sign-in — ask your admin.")
     expect(by_testid(page, "pc-sync-button")).to_have_attribute("aria-disabled", "false")  # signing in again is the fix
+    page.click('[data-testid="view-integrations"]')
+    card = by_testid(page, "integration-partner_center")
+    expect(card.locator('[data-testid="int-state"]')).to_have_attribute("data-state", "error")
+    expect(card).to_contain_text("the refresh token was revoked")
+    expect(card).to_contain_text("hunter partner-center login")
 
 
 def test_a_real_sync_against_the_fake_partner_center_shows_up_everywhere(fast: BrowserContext, pc: PcUiServer,

@@ -161,6 +161,14 @@ export function installIntegrations() {
   const tabs = byTestId("view-tabs");
   if (tabs) {
     tabs.append(tab);
+    // From this page the other tabs first leave it (the referrals view only switches between its two states)
+    tabs.addEventListener("click", (e) => {
+      const other = e.target.closest?.(".view-tab");
+      if (!shown() || !other || other === tab) return;
+      const hash = other.dataset.testid === "view-referrals" ? "#referrals" : "";
+      history.pushState(null, "", `${location.pathname}${location.search}${hash}`);
+      window.dispatchEvent(new PopStateEvent("popstate"));
+    }, true);
     document.querySelector(".topbar .brand")?.after(tabs); // one header row instead of a row of its own
   }
   document.getElementById("main").append(view);
