@@ -5,7 +5,10 @@ the scan box's company name (7)."""
 
 from __future__ import annotations
 
+import re
+
 from playwright.sync_api import Browser, Page, expect
+from referrals_seed import ingest, sample_referrals
 from ui_helpers import by_testid, open_app, open_more_filters, wait_query
 from ui_seed import realistic_rows, seed_companies
 from ui_support import PHONE, UiServer
@@ -196,3 +199,13 @@ def test_the_scan_box_takes_a_company_name(page: Page, server: UiServer) -> None
     assert server.client.get("/api/leads/yeni-firma.com.tr").json()["name"] == "Yeni Firma A.Ş."
 
 
+
+
+def test_deal_values_share_one_currency_format(page: Page, server: UiServer) -> None:
+    ingest(server.factory, sample_referrals())  # USD and EUR deals, one without a value
+    page.goto(f"{server.url}/#referrals")
+    page.wait_for_selector('[data-testid="referrals-table"][data-render-seq]:not([data-state="loading"])')
+    cells = page.eval_on_selector_all('[data-testid="referral-row"] td[data-col="deal"]',
+                                      "cs => cs.map(c => c.textContent.trim())")
+    assert {c.split()[-1] for c in cells if c != "–"} == {"USD", "EUR"}
+    assert all(re.fullmatch(r"[\d,]+(\.\d{1,2})? [A-Z]{3}|–", c) for c in cells), cells
