@@ -155,7 +155,10 @@ def test_turkish_keeps_case_values_and_placeholders(browser: Browser, server: Ui
         expect(evidence).not_to_contain_text(": timeout")
         page.keyboard.press("Escape")
         # placeholders fit their boxes
-        for testid in ("scan-input", "filter-score-min", "filter-search"):
+        dmarc = page.eval_on_selector_all('[data-testid="lead-row"] td[data-col="dmarc"]',
+                                          "cs => cs.map(c => c.innerText)")
+        assert "reddet" in dmarc and "reject" not in dmarc  # values in words, in Turkish
+        for testid in ("scan-input", "scan-name", "filter-score-min", "filter-search"):
             fits = by_testid(page, testid).evaluate("""i => {
               const c = document.createElement('canvas').getContext('2d'); const st = getComputedStyle(i);
               c.font = `${st.fontSize} ${st.fontFamily}`;

@@ -53,7 +53,7 @@ export const COLUMNS = [
   { id: "gateway", label: "col_gateway", sort: "gateway", hideOnPhone: true, render: (lead) => lead.gateway || "–" },
   {
     id: "dmarc", label: "col_dmarc", sort: null, hideOnPhone: true,
-    render: (lead, ctx) => el("span", { class: `dmarc dmarc-${lead.dmarc_policy || "missing"}`, text: lead.dmarc_policy || ctx.t("dmarc_missing") }),
+    render: (lead, ctx) => el("span", { class: `dmarc dmarc-${lead.dmarc_policy || "missing"}`, text: lead.dmarc_policy ? ctx.t(`val_${lead.dmarc_policy}`, {}, lead.dmarc_policy) : ctx.t("dmarc_missing") }),
   },
   {
     id: "tags", label: "col_tags", sort: null, hideOnPhone: true,

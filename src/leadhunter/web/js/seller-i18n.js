@@ -48,7 +48,7 @@ const MESSAGES = {
   all_segments: ["All segments", "Tüm segmentler"],
   all_providers: ["All providers", "Tüm sağlayıcılar"],
   scan_name_label: ["Company name (optional)", "Şirket adı (isteğe bağlı)"],
-  scan_name_placeholder: ["Company (optional)", "Şirket (isteğe bağlı)"],
+  scan_name_placeholder: ["Company", "Şirket"],
   search_placeholder: ["Search domain or company", "Alan adı veya şirket ara"],
   alerts_ack_all: ["Mark all as seen", "Tümünü görüldü say"],
   more_filters: ["More filters", "Diğer filtreler"],
