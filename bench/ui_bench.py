@@ -215,6 +215,9 @@ def measure_changes(browser: Browser, url: str, changes: int, total: int) -> dic
     page = context.new_page()
     page.goto(url, wait_until="commit")
     first_render(page, total)
+    # the gateway's options come only with the facets, which are asked for after the first page
+    page.wait_for_function("() => document.querySelector('[data-testid=filter-gateway]').options.length > 1",
+                           timeout=120_000)
     options = {testid: select_options(page, testid) for testid in FILTERS}
     filters: list[dict[str, Any]] = []
     for i in range(changes):

@@ -130,7 +130,8 @@ function load() {
       table.render(result, wanted, hasFilters(wanted));
       // KPI counts scan every matching row: asked once the page is on screen, they never delay it.
       loadKpis(wanted);
-      if (facetsShown) loadFacets(wanted); // the counts follow the other filters (issue 16, item 3)
+      // the counts follow the filter (issue 16, item 3); sorting and paging leave them as they are
+      if (facetsShown && api.filterQuery(wanted).toString() !== facetQuery) loadFacets(wanted);
     } catch (exc) {
       if (exc.name === "AbortError" || controller !== inflight) return;
       table.renderError();
@@ -161,8 +162,10 @@ async function loadKpis(wanted) {
 }
 
 let facetRequest = null;
+let facetQuery = null; // the filter the options on screen were counted for
 /** Filter options and counts for `wanted` (cross-filtered where the API supports it), asked after the page. */
 async function loadFacets(wanted = state) {
+  facetQuery = api.filterQuery(wanted).toString();
   facetRequest?.abort();
   const controller = new AbortController();
   facetRequest = controller;
