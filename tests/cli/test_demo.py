@@ -93,6 +93,7 @@ def test_serves_the_demo_and_a_rescan_without_network_finishes(tmp_path: Path) -
             assert _wait_ready(client, proc)["status"] == "ok"
             children = _children(proc.pid)
             assert len(children) == 2  # the worker and the scheduler of the embedded shape
+            _check_integrations(client)
             leads = client.get("/api/leads", params={"page_size": 50}).json()
             assert leads["total"] == 200 and len(leads["items"]) == 50
             assert {i["category"] for i in leads["items"]} <= {"P1", "P2", "P3", "P4", "P5", "P6", None}
@@ -122,3 +123,22 @@ def test_serves_the_demo_and_a_rescan_without_network_finishes(tmp_path: Path) -
     assert "generated 200 companies" in output
     for child in children:  # the worker and the scheduler stopped with it
         assert not Path(f"/proc/{child}").exists() or "zombie" in Path(f"/proc/{child}/status").read_text()
+
+
+def _check_integrations(client: httpx.Client) -> None:
+    """Issue 16: Partner Center and Dynamics 365 are on (built-in stand-ins), with referrals of every type and
+    status linked to demo companies, leads in every D365 state, and alerts."""
+    assert client.get("/api/referrals/sync-status").json()["enabled"] is True
+    assert client.get("/api/d365/status").json()["status"] == "enabled"
+    referrals = client.get("/api/referrals", params={"page_size": 100}).json()["items"]
+    seen = {(r["lead_type"], r["status"], r["substatus"]) for r in referrals if r["lead_domain"]}
+    for lead_type in ("co-sell", "marketplace", "solution-provider"):
+        for status in (("New", "Pending"), ("New", "Received"), ("Active", "Accepted"), ("Closed", "Won"),
+                       ("Closed", "Lost"), ("Closed", "Declined"), ("Closed", "Expired")):
+            assert (lead_type, *status) in seen, (lead_type, status)
+    for state in ("not_synced", "queued", "in_progress", "synced", "error"):
+        found = client.get("/api/leads", params={"d365_status": state, "page_size": 1}).json()
+        assert found["total"] > 0, state
+    synced = client.get("/api/leads", params={"d365_status": "synced", "page_size": 1}).json()["items"][0]
+    assert synced["d365_url"].startswith("https://127.0.0.1:")  # a record in the stand-in Dataverse
+    assert client.get("/api/alerts").json()["items"]

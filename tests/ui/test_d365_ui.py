@@ -24,6 +24,7 @@ from ui_helpers import (
     domains,
     modal,
     open_app,
+    open_more_filters,
     render_seq,
     wait_query,
     wait_render_after,
@@ -220,6 +221,7 @@ def test_bulk_push_of_the_current_filter_counts_it_first_and_the_status_filter_f
     seq = render_seq(page)
     by_testid(page, "filter-provider").select_option("")
     wait_render_after(page, seq)
+    open_more_filters(page)
     by_testid(page, "filter-d365-status").select_option("error")
     wait_query(page, "d365_status=error")
     assert domains(page) == ["lead-0003.com.tr"]
@@ -244,9 +246,9 @@ def test_flag_off_disables_every_push_control_and_says_how_to_enable(page: Page,
     assert set(column(page, "d365")) == {"Not synced"}
     hint = by_testid(page, "d365-hint")
     expect(hint).to_be_visible()
-    expect(hint).to_contain_text("Dynamics 365 push is off.")
-    expect(hint).to_contain_text("HUNTER_D365_ENABLED=true")
-    expect(hint).to_contain_text("hunter d365 check")
+    # issue 16: the seller sees whom to ask and a link to the Integrations page, which holds the set-up
+    expect(hint).to_contain_text("Dynamics 365 is not connected — ask your admin.")
+    expect(hint).not_to_contain_text("HUNTER_")
     expect(by_testid(page, "d365-push-filter")).to_be_disabled()
     expect(by_testid(page, "d365-push-filter")).to_have_attribute("aria-describedby", "d365-hint")
     page.locator(f'{ROW} [data-testid="d365-select"]').first.check()
@@ -256,7 +258,12 @@ def test_flag_off_disables_every_push_control_and_says_how_to_enable(page: Page,
     section = page.locator('section[data-section="d365"]')
     expect(section.locator('[data-testid="lead-d365"]')).to_have_attribute("data-status", "not_synced")
     expect(section.locator('[data-testid="d365-push"]')).to_be_disabled()
-    expect(section.locator('[data-testid="d365-modal-hint"]')).to_contain_text("HUNTER_D365_ENABLED=true")
+    expect(section.locator('[data-testid="d365-modal-hint"]')).to_contain_text("Dynamics 365 is not connected")
+    section.locator('[data-testid="d365-modal-hint"] a').click()  # the link leads to the set-up
+    card = by_testid(page, "integration-d365")
+    expect(card.locator('[data-testid="int-state"]')).to_have_attribute("data-state", "off")
+    expect(card).to_contain_text("HUNTER_D365_ENABLED=true")
+    expect(card).to_contain_text("hunter d365 check")
     assert posts == []
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 from playwright.sync_api import Page, expect
-from ui_helpers import by_testid, domains, open_app, wait_query
+from ui_helpers import by_testid, domains, open_app, open_more_filters, wait_query
 from ui_support import UiServer
 
 from footprint_reports import footprint_report
@@ -95,10 +95,12 @@ def test_the_play_filter_narrows_the_list_and_stays_in_the_url(page: Page, fp_se
                            ".some(o => o.textContent === 'Intune not seen (1)')")
     options = page.eval_on_selector_all('[data-testid="filter-play"] option', "os => os.map(o => o.textContent)")
     assert "Intune not seen (1)" in options and "Mail not at Microsoft 365 (1)" in options
+    open_more_filters(page)
     page.select_option('[data-testid="filter-play"]', "intune")
     wait_query(page, "play=intune")
     assert domains(page) == ["bulut-lojistik.com.tr"]  # not the one with Intune, not the one whose lookup failed
     assert "play=intune" in page.url
+    open_more_filters(page)
     page.select_option('[data-testid="filter-play"]', "mail_migration")
     wait_query(page, "play=mail_migration")
     assert domains(page) == ["gmail-firma.com"]

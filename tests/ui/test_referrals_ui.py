@@ -24,7 +24,7 @@ from referrals_seed import (
     sample_referrals,
     serve_recording_syncs,
 )
-from ui_helpers import Held, by_testid, column, domains, open_app, wait_query
+from ui_helpers import Held, by_testid, column, domains, open_app, open_more_filters, wait_query
 from ui_seed import seed_companies
 from ui_support import UiServer, make_settings
 
@@ -103,6 +103,7 @@ def test_referral_column_shows_coloured_type_badges_and_a_dash_when_none(page: P
 
 def test_referral_type_filter_narrows_the_list_persists_and_applies_to_the_export(page: Page, seeded: UiServer) -> None:
     open_app(page, seeded.url)
+    open_more_filters(page)
     page.select_option('[data-testid="filter-referral-type"]', "co-sell")
     wait_query(page, "referral_type=co-sell")
     assert domains(page) == ["denizcilik-group.com"]
@@ -112,6 +113,7 @@ def test_referral_type_filter_narrows_the_list_persists_and_applies_to_the_expor
         page.click('[data-testid="export-csv"]')
     exported = Path(info.value.path()).read_text("utf-8-sig").splitlines()
     assert len(exported) == 2 and "denizcilik-group.com" in exported[1]
+    open_more_filters(page)
     page.select_option('[data-testid="filter-referral-type"]', "none")
     wait_query(page, "referral_type=none")
     assert len(domains(page)) == 20 and "ege-gida.com.tr" not in domains(page)
@@ -134,9 +136,10 @@ def test_with_the_flag_off_the_header_explains_how_to_turn_partner_center_on(fas
     open_app(page, server.url)
     status, button = by_testid(page, "pc-sync-status"), by_testid(page, "pc-sync-button")
     hint = by_testid(page, "pc-sync-hint")
-    expect(status).to_have_text("Partner Center is off")
-    expect(hint).to_contain_text("HUNTER_PARTNER_CENTER_ENABLED=true")
-    expect(hint).to_contain_text("hunter partner-center login")
+    # issue 16: the seller is told whom to ask; the set-up text is on the Integrations page
+    expect(hint).to_have_text("Partner Center is not connected — ask your admin.")
+    expect(status).to_have_text("")
+    expect(page.locator("header")).not_to_contain_text("HUNTER_")
     expect(button).to_have_attribute("aria-disabled", "true")
     expect(button).to_have_attribute("aria-describedby", "pc-sync-hint")
     button.click(force=True)  # dispatched, and ignored: nothing is sent
@@ -184,8 +187,14 @@ def test_sign_in_required_is_shown_with_how_to_sign_in_again(page: Page, pc: PcU
     open_app(page, pc.ui.url)
     expect(by_testid(page, "pc-sync-status")).to_have_text(re.compile(r"^Last sync: \d+ min ago \(sign-in required\)$"))
     expect(by_testid(page, "pc-sync")).to_have_attribute("data-outcome", "sign_in_required")
-    expect(by_testid(page, "pc-sync-hint")).to_contain_text("run hunter partner-center login")
+    # issue 16: the seller is told whom to ask; the Integrations page says how to sign in again
+    expect(by_testid(page, "pc-sync-hint")).to_have_text("Partner Center needs a new sign-in — ask your admin.")
     expect(by_testid(page, "pc-sync-button")).to_have_attribute("aria-disabled", "false")  # signing in again is the fix
+    page.click('[data-testid="view-integrations"]')
+    card = by_testid(page, "integration-partner_center")
+    expect(card.locator('[data-testid="int-state"]')).to_have_attribute("data-state", "error")
+    expect(card).to_contain_text("the refresh token was revoked")
+    expect(card).to_contain_text("hunter partner-center login")
 
 
 def test_a_real_sync_against_the_fake_partner_center_shows_up_everywhere(fast: BrowserContext, pc: PcUiServer,
@@ -227,8 +236,7 @@ def test_turkish_texts_for_column_filter_header_view_and_modal(page: Page, seede
     options = page.eval_on_selector_all('[data-testid="filter-referral-type"] option', "o => o.map(x => x.textContent)")
     assert options == ["Tümü", "Herhangi bir yönlendirme", "Ortak satış", "Marketplace", "Çözüm sağlayıcı",
                        "Yönlendirme yok"]
-    expect(by_testid(page, "pc-sync-status")).to_have_text("Partner Center kapalı")
-    expect(by_testid(page, "pc-sync-hint")).to_contain_text("Açmak için: HUNTER_PARTNER_CENTER_ENABLED=true ayarlayın")
+    expect(by_testid(page, "pc-sync-hint")).to_have_text("Partner Center bağlı değil — yöneticinize danışın.")
     expect(by_testid(page, "view-referrals")).to_have_text("Yönlendirmeler")
     page.click('[data-testid="view-referrals"]')
     page.wait_for_selector('[data-testid="referrals-table"][data-state="ready"]')

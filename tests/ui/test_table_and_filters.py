@@ -17,6 +17,7 @@ from ui_helpers import (
     column,
     domains,
     open_app,
+    open_more_filters,
     render_seq,
     scores,
     wait_query,
@@ -215,13 +216,16 @@ def test_csv_export_contains_exactly_the_filtered_list_in_order(page: Page, serv
     page.locator('[data-testid="filter-search"]').evaluate("input => { input.value = 'a'; }")
     path = _download(page, "export-csv", tmp_path)
     wait_render_after(page, seq)
-    assert path.name == "hunter-leads.csv"
+    # the name says the filter and the day (issue 16)
+    day = page.evaluate("() => { const d = new Date(); const p = (n) => String(n).padStart(2, '0');"
+                        " return [d.getFullYear(), p(d.getMonth() + 1), p(d.getDate())].join('-'); }")
+    assert path.name == f"hunter-leads-a-migration-{day}.csv"
     rows = list(csv.DictReader(io.StringIO(path.read_text("utf-8-sig"))))
     expected = api_domains(server, segment="Migration", q="a", sort="score", order="desc")
     assert [r["ascii_domain"] for r in rows] == expected == domains(page)
     assert {r["segment"] for r in rows} == {"Migration"}
     assert len(rows) >= 5
-    expect(page.locator('[data-testid="toast"][data-kind="success"]')).to_contain_text("hunter-leads.csv")
+    expect(page.locator('[data-testid="toast"][data-kind="success"]')).to_contain_text(path.name)
 
 
 def test_xlsx_export_matches_the_filter(page: Page, server: UiServer, tmp_path: Path) -> None:
@@ -279,13 +283,16 @@ def test_kpi_strip_counts_per_segment_and_category_and_filters_on_click(page: Pa
 def test_gateway_and_tag_filters(page: Page, server: UiServer) -> None:
     open_app(page, server.url)
     seq = render_seq(page)
+    open_more_filters(page)
     page.select_option('[data-testid="filter-gateway"]', "Proofpoint")
     wait_render_after(page, seq)
     assert domains(page) == ["kapadokya-turizm.com"]
     assert "gateway=Proofpoint" in page.url
     seq = render_seq(page)
+    open_more_filters(page)
     page.select_option('[data-testid="filter-gateway"]', "")
     wait_render_after(page, seq)
+    open_more_filters(page)
     page.select_option('[data-testid="filter-tag"]', "turkish-hosting")
     wait_query(page, "tag=turkish-hosting")
     assert domains(page) == api_domains(server, tag="turkish-hosting")
@@ -340,7 +347,7 @@ def test_new_filter_options_never_wipe_a_search_not_applied_yet(page: Page, serv
     """Filter options arrive after the first page; their sync once reset the search box and the score fields to
     the applied filter, losing what was typed but not applied yet (two CI flakes: the CSV export exported the
     unfiltered list, the score range lost its minimum)."""
-    facets = Held(page, "**/api/leads/facets")
+    facets = Held(page, "**/api/leads/facets*")  # asked with the current filter (issue 16)
     open_app(page, server.url, "segment=Migration")
     facets.wait_held()
     box = page.locator('[data-testid="filter-search"]')

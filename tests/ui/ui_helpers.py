@@ -104,3 +104,10 @@ class Held:
         for route in routes:
             route.continue_()
         self.page.unroute(self.pattern, self._hold)
+
+
+def open_more_filters(page: Page) -> None:
+    """Open the filter bar's "More filters" popover (issue 16) unless it is open already."""
+    if page.get_attribute('[data-testid="filters-more"]', "aria-expanded") != "true":
+        page.click('[data-testid="filters-more"]')
+    page.wait_for_selector('[data-testid="filters-popover"]:not([hidden])')

@@ -25,6 +25,7 @@ from leadhunter.api.routers import (
     d365,
     dashboard,
     ingest,
+    integrations,  # issue 16
     jobs,
     lead_marks,
     leads,
@@ -93,6 +94,7 @@ def create_app(settings: Settings | None = None, *, dispatch: Dispatch | None = 
     app.include_router(admin_routes.router)
     app.include_router(auth_routes.router)
     app.include_router(dashboard.router)
+    app.include_router(integrations.router)  # issue 16: the Integrations page's own facts
     # add_middleware puts each new one outside the previous: listed innermost first
     app.add_middleware(BodyLimit, json_limit=settings.max_json_kb * 1024,
                        upload_limit=settings.max_upload_mb * 1024 * 1024)

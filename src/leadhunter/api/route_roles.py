@@ -39,6 +39,7 @@ ROUTE_ROLES: dict[str, RouteRole] = {
     "GET /api/jobs": "viewer",
     "GET /api/rescan": "viewer",
     "GET /api/dashboard": "viewer",
+    "GET /api/integrations": "admin",
     "GET /api/leads/{domain}/brief": "viewer",
     "GET /api/leads/{domain}/summary.pdf": "viewer",
     "GET /api/jobs/{job_id}": "viewer",

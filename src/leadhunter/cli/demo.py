@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import os
 import socket
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from hunter_devtools.demo_integrations import demo_companies, seed_integrations
+from hunter_devtools.demo_standins import run_standins
 from leadhunter.cli.service import serve_command
 from leadhunter.config import Settings
 from leadhunter.db.migrate import upgrade
@@ -63,6 +66,9 @@ def demo_command(
     host: Annotated[str | None, typer.Option(help="Address to listen on (default 127.0.0.1)")] = None,
     port: Annotated[int | None, typer.Option(help="Port (default HUNTER_API_PORT, 8000)")] = None,
     worker: Annotated[bool, typer.Option("--worker/--no-worker", help="Also run a worker and the scheduler")] = True,
+    integrations: Annotated[bool, typer.Option(
+        "--integrations/--no-integrations",
+        help="Partner Center and Dynamics 365 on, served by built-in stand-ins on 127.0.0.1")] = True,
 ) -> None:
     """Try Hunter without network: the embedded server on thousands of realistic, genuinely scored companies."""
     data_dir = data_dir.expanduser().resolve()
@@ -79,6 +85,23 @@ def demo_command(
         typer.echo(f"generated {summary.companies} companies ({summary.scans} scans) in {summary.seconds:.1f} s")
     else:
         typer.echo(f"using the {summary.companies} companies already there (--reset to generate anew)")
-    if serve:
-        serve_command(host=host, port=port, worker=worker)
+    with ExitStack() as stack:
+        if integrations:
+            _start_integrations(stack, data_dir)
+        if serve:
+            serve_command(host=host, port=port, worker=worker)
+
+
+def _start_integrations(stack: ExitStack, data_dir: Path) -> None:
+    """Start the Partner Center / Entra / Dataverse stand-ins (until ``stack`` closes), point this process and
+    the worker and scheduler it starts at them, and fill referrals and D365 states once."""
+    factory = session_factory(Settings().database())
+    standins = stack.enter_context(run_standins(data_dir, demo_companies(factory)))
+    os.environ.update(standins.environment)
+    done = seed_integrations(factory, Settings())
+    if done.d365:
+        typer.echo(f"Partner Center: {done.referrals} referrals synced; Dynamics 365 states: "
+                   + ", ".join(f"{n} {state}" for state, n in done.d365.items()))
+    typer.echo(f"Partner Center and Dynamics 365 stand-ins on {standins.partner_center.base_url} and "
+               f"{standins.dataverse.org_url}")
 

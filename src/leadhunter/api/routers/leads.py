@@ -35,6 +35,7 @@ from leadhunter.services import export_columns, lead_export, scan_jobs
 from leadhunter.services.export_writer import csv_chunks, xlsx_chunks
 from leadhunter.services.ingest import LeadInput, ingest_leads
 from leadhunter.services.lead_footprint import company_infrastructure
+from leadhunter.services.lead_verdict import inconclusive_reason, verdict_scans
 
 Country = Annotated[str, Field(pattern="^[A-Za-z]{2}$")]
 router = APIRouter(prefix="/api/leads", tags=["leads"], responses=error_responses(401, 422, 429))
@@ -261,6 +262,11 @@ def lead_detail(session: SessionDep, caller: CallerDep, domain: Text) -> dict[st
     if company is None:
         raise ApiError(404, "lead_not_found", f"no lead for {domain}")
     scans = companies_repo.latest_scans(session, company.id)
+    # Report, rule and evidence all come from the scan the verdict comes from, never from a newer rescan
+    # that could not judge the domain (that one is named apart, with its time and why).
+    picked = verdict_scans(scans)
+    shown = picked.verdict or (scans[0] if scans else None)
+    failed = picked.inconclusive
     return {
         **lead_json(company, companies_repo.tags_of(session, [company.id])[company.id],
                     referrals_repo.summary_for_companies(session, [company.id]).get(company.id),
@@ -268,12 +274,15 @@ def lead_detail(session: SessionDep, caller: CallerDep, domain: Text) -> dict[st
         **marks_json(session, caller, [company.id])[company.id],
         "breakdown": company.breakdown or [],
         "evidence": company.evidence or [],
-        "report": scans[0].report if scans else None,
+        "report": shown.report if shown else None,
+        "verdict_scanned_at": shown.scanned_at.isoformat() if shown else None,
+        "inconclusive_scan": {"scanned_at": failed.scanned_at.isoformat(), "status": failed.status,
+                              "reason": inconclusive_reason(failed.report)} if failed else None,
         # The footprint of the current verdict (the last conclusive scan): {footprint, network, whitespace}.
         "footprint": company.footprint,
         "infrastructure": company_infrastructure(company),
         "size_detail": company.size_detail,  # {band, confidence, source, reasons: [{en, tr, evidence}]}
-        "segment_rule": segment_rule_json(scans[0].report.get("segment_rule")) if scans else None,
+        "segment_rule": segment_rule_json(shown.report.get("segment_rule")) if shown else None,
         "history": [{"scanned_at": s.scanned_at.isoformat(), "status": s.status, "provider": s.report.get("provider"),
                      "score": s.report.get("score"), "segment": s.report.get("segment")} for s in scans],
         "changes": [{"changed_at": c.changed_at.isoformat(), "kind": c.kind, "old": c.old, "new": c.new,

@@ -180,9 +180,11 @@ export async function listLeads(state, signal) {
 
 export const leadsQueryString = (state) => listQuery(state).toString();
 export const kpis = (state, signal) => request("GET", "/api/leads/kpis", { query: filterQuery(state), signal });
-export const facets = () => request("GET", "/api/leads/facets");
+/** Filter options with counts; given a state, the API may count each facet under the other filters (issue 16). */
+export const facets = (state = null, signal = undefined) => request("GET", "/api/leads/facets",
+  { query: state ? filterQuery(state) : undefined, signal });
 export const leadDetail = (domain, signal) => request("GET", `/api/leads/${encodeURIComponent(domain)}`, { signal });
-export const addLead = (domain) => request("POST", "/api/leads", { json: { domain } });
+export const addLead = (domain, name = "") => request("POST", "/api/leads", { json: name ? { domain, name } : { domain } });
 export const rescanLead = (domain) => request("POST", `/api/leads/${encodeURIComponent(domain)}/rescan`);
 export const job = (id, signal) => request("GET", `/api/jobs/${id}`, { signal });
 export const importStatus = (id) => request("GET", `/api/imports/${id}`);

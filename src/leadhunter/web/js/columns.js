@@ -30,7 +30,7 @@ export const COLUMNS = [
   {
     id: "score", label: "col_score", sort: "score", className: "num",
     render: (lead, ctx) => el("button", {
-      type: "button", class: `score score-${scoreBand(lead.score)}`, dataset: { testid: "score-button" },
+      type: "button", class: `score score-${scoreBand(lead.score)}`, dataset: { testid: "score-button", tip: ctx.t("score_tip") },
       "aria-label": ctx.t("score_open", { score: lead.score ?? "–", domain: lead.domain_unicode }),
       on: { click: (e) => ctx.openLead(lead, e.currentTarget) },
     }, el("span", { class: "score-value", text: lead.score ?? "–" }),
@@ -44,14 +44,16 @@ export const COLUMNS = [
   },
   {
     id: "provider", label: "col_provider", sort: "provider",
-    render: (lead) => el("div", { class: "stack" },
+    // the gateway (nearly always empty) is folded in here: its own column is hidden unless picked
+    render: (lead, ctx) => el("div", { class: "stack" },
       el("span", { text: lead.provider || "–" }),
-      lead.hosting_label ? el("span", { class: "muted small", text: lead.hosting_label }) : null),
+      lead.hosting_label ? el("span", { class: "muted small", text: lead.hosting_label }) : null,
+      lead.gateway ? el("span", { class: "muted provider-gateway", text: ctx.t("via_gateway", { gateway: lead.gateway }) }) : null),
   },
   { id: "gateway", label: "col_gateway", sort: "gateway", hideOnPhone: true, render: (lead) => lead.gateway || "–" },
   {
     id: "dmarc", label: "col_dmarc", sort: null, hideOnPhone: true,
-    render: (lead, ctx) => el("span", { class: `dmarc dmarc-${lead.dmarc_policy || "missing"}`, text: lead.dmarc_policy || ctx.t("dmarc_missing") }),
+    render: (lead, ctx) => el("span", { class: `dmarc dmarc-${lead.dmarc_policy || "missing"}`, text: lead.dmarc_policy ? ctx.t(`val_${lead.dmarc_policy}`, {}, lead.dmarc_policy) : ctx.t("dmarc_missing") }),
   },
   {
     id: "tags", label: "col_tags", sort: null, hideOnPhone: true,
@@ -60,7 +62,7 @@ export const COLUMNS = [
   {
     id: "scanned_at", label: "col_scanned", sort: "scanned_at", hideOnPhone: true,
     render: (lead, ctx) => (lead.scanned_at
-      ? el("time", { datetime: lead.scanned_at, text: ctx.fmtDate(lead.scanned_at), title: lead.scanned_at })
+      ? el("time", { datetime: lead.scanned_at, text: ctx.fmtDay(lead.scanned_at), title: ctx.fmtDate(lead.scanned_at) })
       : el("span", { class: "muted", text: ctx.t("not_scanned") })),
   },
   {
@@ -87,3 +89,37 @@ export function registerColumn(def, { after } = {}) {
   if (index <= 0) index = COLUMNS.length;
   COLUMNS.splice(index, 0, def);
 }
+
+const HIDDEN_STORE = "hunter.columns.hidden";
+const DEFAULT_HIDDEN = ["gateway"]; // nearly always empty; shown inside the provider cell instead
+/** Columns that are always shown (the picker does not offer them). */
+export const FIXED_COLUMNS = new Set(["select", "domain", "score", "actions"]);
+
+function readHidden() {
+  try {
+    const saved = JSON.parse(localStorage.getItem(HIDDEN_STORE));
+    return new Set(Array.isArray(saved) ? saved.filter((id) => typeof id === "string") : DEFAULT_HIDDEN);
+  } catch {
+    return new Set(DEFAULT_HIDDEN); // nothing saved, or storage disabled
+  }
+}
+
+let hidden = readHidden();
+
+/** The ids of the columns the user has hidden (remembered in localStorage). */
+export const hiddenColumns = () => new Set(hidden);
+
+/** Hide or show column `id` and remember the choice. */
+export function setColumnHidden(id, flag) {
+  if (FIXED_COLUMNS.has(id)) return;
+  if (flag) hidden.add(id);
+  else hidden.delete(id);
+  try {
+    localStorage.setItem(HIDDEN_STORE, JSON.stringify([...hidden]));
+  } catch {
+    /* storage disabled: the choice holds for this page */
+  }
+}
+
+/** The columns to draw, in order. */
+export const visibleColumns = () => COLUMNS.filter((c) => !hidden.has(c.id));

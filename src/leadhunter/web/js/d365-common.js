@@ -6,6 +6,7 @@
 import { request } from "./api.js";
 import { el } from "./dom.js";
 import { t } from "./i18n.js";
+import { integrationsLink } from "./integrations/page.js";
 
 export const STATES = ["not_synced", "queued", "in_progress", "synced", "error"];
 export const MAX_ATTEMPTS = 3; // the push task's attempt limit (services/d365_push)
@@ -88,21 +89,14 @@ export async function loadStatus() {
   for (const fn of listeners) fn();
 }
 
-const code = (text) => el("code", { text });
-
 /** Why pushing is not possible right now, as a node (null when it is possible). */
 export function blockedReason() {
   const state = availability();
   if (state === "enabled") return null;
   if (state === "loading") return el("span", { text: t("d365_status_loading") });
   if (state === "unavailable") return el("span", { text: t("d365_status_failed", { message: statusError.message }) });
-  if (state === "not_configured") return el("span", { text: t("d365_not_configured", { message: status.message || "" }) });
-  return el("span", {}, `${t("d365_off")} `, richText("d365_off_hint", {
-    flag: code("HUNTER_D365_ENABLED=true"),
-    settings: el("span", {}, code("HUNTER_D365_ORG_URL"), ", ", code("HUNTER_D365_TENANT_ID"), ", ",
-      code("HUNTER_D365_CLIENT_ID"), ", ", code("HUNTER_D365_CLIENT_SECRET")),
-    check: code("hunter d365 check"),
-  }));
+  // off or not set up: the seller is told whom to ask; the set-up itself is on the Integrations page (issue 16)
+  return el("span", {}, `${t("seller_d365_off")} ${t("seller_see")} `, integrationsLink());
 }
 
 /** A translated sentence whose `{name}` placeholders become the given nodes (only nodes are inserted). */
@@ -131,10 +125,10 @@ export function statusBadge(lead) {
   const base = { class: `badge d365-badge d365-${state}`, dataset: { testid: "d365-badge", d365Status: state } };
   if (state === "synced" && lead.d365_url) {
     return el("a", { ...base, href: lead.d365_url, target: "_blank", rel: "noopener noreferrer",
-      title: t("d365_badge_synced"), "aria-label": `${label}: ${t("d365_badge_synced")}` },
+      dataset: { ...base.dataset, tip: t("d365_badge_synced") }, "aria-label": `${label}: ${t("d365_badge_synced")}` },
     el("span", { "aria-hidden": "true", text: "✓ " }), label);
   }
-  if (state === "synced") return el("span", base, el("span", { "aria-hidden": "true", text: "✓ " }), label);
+  if (state === "synced") return el("span", { ...base, dataset: { ...base.dataset, tip: t("d365_badge_synced_plain") } }, el("span", { "aria-hidden": "true", text: "✓ " }), label);
   if (state === "error") {
     const reason = errorText(lead) || label;
     const tip = t("d365_badge_error", { reason });
@@ -147,7 +141,8 @@ export function statusBadge(lead) {
     return el("span", { ...base, tabindex: "0", dataset: { ...base.dataset, tip }, "aria-label": `${label}: ${tip}` },
       el("span", { class: "d365-spin", "aria-hidden": "true" }), label);
   }
-  return el("span", base, label);
+  // hover tip only: a tab stop on every row's grey badge would add nothing a keyboard user can act on
+  return el("span", { ...base, dataset: { ...base.dataset, tip: t("d365_badge_not_synced_tip", {}, label) } }, label);
 }
 
 /** "just now", "5 min ago", "3 h ago", "2 d ago" for an ISO time (relative to this browser's clock). */

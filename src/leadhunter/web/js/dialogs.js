@@ -73,31 +73,47 @@ export function openAlerts(opener, { onOpenLead } = {}) {
       replaceChildren(list, el("p", { class: "muted", text: t("alerts_none") }));
       return;
     }
-    replaceChildren(list, el("ul", { class: "alert-list" }, items.map((a) => {
-      const ack = el("button", {
-        type: "button", class: "btn btn-small", text: t("alert_ack"),
-        on: {
-          click: async () => {
-            ack.disabled = true;
-            try {
-              await api.ackAlert(a.id);
-              ack.closest("li").remove();
-              refreshAlertCount();
-            } catch (exc) {
-              ack.disabled = false;
-              toasts.error(t("request_failed", { message: exc.message }));
-            }
-          },
-        },
-      });
-      return el("li", { dataset: { testid: "alert", kind: a.kind } },
-        el("button", {
-          type: "button", class: "link", text: a.domain || "?", "aria-label": t("alert_open", { domain: a.domain }),
-          on: { click: () => { modal.close("code"); onOpenLead?.({ domain: a.domain, domain_unicode: a.domain }, opener); } },
-        }),
+    // grouped by company (issue 16): one heading per company opening its lead, its alerts below, newest first
+    const groups = new Map();
+    for (const a of items) {
+      if (!groups.has(a.domain)) groups.set(a.domain, []);
+      groups.get(a.domain).push(a);
+    }
+    const ackAll = el("button", { type: "button", class: "btn btn-small", dataset: { testid: "alerts-ack-all" }, text: t("alerts_ack_all"),
+      on: { click: () => acknowledge(items.map((a) => a.id), ackAll) } });
+    replaceChildren(list, el("div", { class: "alerts-head" }, ackAll), [...groups].map(([domain, alerts]) => el("section", {
+      class: "alert-group", dataset: { testid: "alert-group", domain: domain || "" } },
+    el("h3", {}, el("button", {
+      type: "button", class: "link", text: domain || "?", "aria-label": t("alert_open", { domain }),
+      on: { click: () => { modal.close("code"); onOpenLead?.({ domain, domain_unicode: domain }, opener); } },
+    })),
+    el("ul", { class: "alert-list" }, alerts.map((a) => {
+      const ack = el("button", { type: "button", class: "btn btn-small", text: t("alert_ack"),
+        on: { click: () => acknowledge([a.id], ack) } });
+      return el("li", { dataset: { testid: "alert", kind: a.kind, alertId: String(a.id) } },
         el("span", { text: t(`change_${a.kind}`, { old: a.old ?? "–", new: a.new ?? "–" }, a.detail) }),
         el("time", { class: "muted small", datetime: a.changed_at, text: fmtDate(a.changed_at) }), ack);
-    })));
+    })))));
+  }
+
+  /** Acknowledge alerts `ids` (one request each); their rows, and groups left empty, go. */
+  async function acknowledge(ids, button) {
+    button.disabled = true;
+    try {
+      for (const id of ids) {
+        await api.ackAlert(id);
+        const row = list.querySelector(`[data-testid="alert"][data-alert-id="${id}"]`);
+        const group = row?.closest(".alert-group");
+        row?.remove();
+        if (group && !group.querySelector('[data-testid="alert"]')) group.remove();
+      }
+      if (!list.querySelector('[data-testid="alert"]')) replaceChildren(list, el("p", { class: "muted", text: t("alerts_none") }));
+    } catch (exc) {
+      toasts.error(t("request_failed", { message: exc.message }));
+    } finally {
+      button.disabled = false;
+      refreshAlertCount();
+    }
   }
   load();
   return modal;

@@ -20,10 +20,19 @@ const EXTRA = []; // selects added by feature modules (registerFilter), shown af
  * (optional). The value persists in the URL and localStorage, is
  * sent to the list, KPIs and export, and is reset by "clear".
  */
-export function registerFilter({ name, label, values, optionLabel = (v) => v, facet = null }) {
-  registerField(name, { read: (v) => (values.includes(v) ? v : "") });
+export function registerFilter({ name, label, values, optionLabel = (v) => v, facet = null, open = false }) {
+  // `open`: the values are whatever the data holds (the facet's keys), so any short text from a link is kept
+  registerField(name, { read: open ? (v) => v.slice(0, 100) : (v) => (values.includes(v) ? v : "") });
   registerFilterKey(name);
   EXTRA.push({ name, label, values, optionLabel, facet });
+}
+
+/** The label of a filter's value for a chip (the option's text without its count). */
+function chipValue(key, value) {
+  if (key === "segment") return t(`segment_${value}`, {}, value);
+  if (key === "category") return `${value} · ${t(`cat_${value}`, {}, value)}`;
+  const extra = EXTRA.find((f) => f.name === key);
+  return extra ? extra.optionLabel(value, t) : value;
 }
 
 /**
@@ -64,7 +73,14 @@ export function createFilters(hooks) {
 
   function select(name, testid = `filter-${name}`) {
     const node = el("select", { id: testid, dataset: { testid } });
-    node.addEventListener("change", () => hooks.onChange({ [name]: node.value }));
+    node.addEventListener("change", () => {
+      // a choice in the popover closes it (the chip shows what was picked); not on a phone's sheet
+      if (node.closest(".filters-popover") && !root.classList.contains("filters-open")) {
+        setMore(false);
+        moreButton.focus();
+      }
+      hooks.onChange({ [name]: node.value });
+    });
     return node;
   }
 
@@ -85,21 +101,42 @@ export function createFilters(hooks) {
   }
 
   function field(key, control, extraClass = "") {
-    labels[key] = el("span", { class: "field-label" });
+    labels[key] = el("span", { class: "field-label" }); // visually hidden in the one-line bar (app.css), shown in the popover
     return el("label", { class: `field ${extraClass}`.trim(), for: control.id }, labels[key], control);
   }
 
+  // One line: search, segment, provider, score, then "More filters" (a popover with every other filter),
+  // clear, the column picker and export. The active filters show as removable chips below the bar.
+  const more = el("div", { class: "filters-popover", id: "filters-popover", role: "group", "aria-labelledby": "filters-more",
+    dataset: { testid: "filters-popover" }, hidden: true },
+  field("category", selects.category), field("gateway", selects.gateway), field("tag", selects.tag),
+  ...EXTRA.map((f) => field(f.name, selects[f.name])));
+  const moreButton = el("button", { type: "button", class: "btn filters-more", id: "filters-more", dataset: { testid: "filters-more" },
+    "aria-expanded": "false", "aria-controls": "filters-popover", on: { click: () => setMore(more.hidden) } });
+  const chips = el("div", { class: "filter-chips", dataset: { testid: "filter-chips" }, hidden: true });
+  function setMore(open) {
+    more.hidden = !open;
+    moreButton.setAttribute("aria-expanded", open ? "true" : "false");
+    if (open) (more.querySelector("select:not(:disabled)") || more).focus?.();
+  }
+  // ESC or a click outside closes the popover (a native select's own list counts as inside)
+  document.addEventListener("keydown", (e) => {
+    if (e.key === "Escape" && !more.hidden && more.contains(document.activeElement)) { setMore(false); moreButton.focus(); }
+  });
+  document.addEventListener("mousedown", (e) => {
+    if (!more.hidden && !more.contains(e.target) && !moreButton.contains(e.target)) setMore(false);
+  });
+  root.after(chips);
   root.append(
     field("search", search, "field-search"),
-    field("segment", selects.segment), field("provider", selects.provider), field("category", selects.category),
-    field("gateway", selects.gateway), field("tag", selects.tag),
-    ...EXTRA.map((f) => field(f.name, selects[f.name])),
+    field("segment", selects.segment), field("provider", selects.provider),
     el("div", { class: "field field-score", role: "group", "aria-labelledby": "score-label" },
       labels.score = el("span", { class: "field-label", id: "score-label" }),
       el("div", { class: "score-range" },
         scoreMin, el("span", { "aria-hidden": "true", text: "–" }), scoreMax),
       rangeError),
-    el("div", { class: "field field-clear" }, el("span", { class: "field-label", "aria-hidden": "true", text: "\u00a0" }), clear),
+    el("div", { class: "field field-more" }, moreButton, more),
+    el("div", { class: "field field-clear" }, clear),
     el("div", { class: "field field-export", role: "group", "aria-labelledby": "export-label" },
       labels.export = el("span", { class: "field-label", id: "export-label" }),
       el("div", { class: "export-buttons" }, csv, xlsx)),
@@ -112,17 +149,37 @@ export function createFilters(hooks) {
       click: () => {
         const open = root.classList.toggle("filters-open");
         toggle.setAttribute("aria-expanded", open ? "true" : "false");
+        setMore(open); // on a phone the sheet shows every filter at once
       },
     },
   });
   root.id = "filters";
   root.prepend(toggle);
 
-  function fillOptions(node, values, counts, current, label) {
+  /** The chips of the active filters: "Segment: Migration ×"; a click removes that filter. */
+  function paintChips(next) {
+    const items = [];
+    const add = (key, name, text, patch) => items.push(el("span", { class: "chip", dataset: { testid: `chip-${key.replace(/_/g, "-")}` } },
+      el("span", { class: "chip-text", text: `${name}: ${text}` }),
+      el("button", { type: "button", class: "chip-remove", "aria-label": t("chip_remove", { filter: `${name}: ${text}` }), text: "×",
+        dataset: { testid: "chip-remove" }, on: { click: () => hooks.onChange(patch) } })));
+    if (next.q) add("q", t("filter_search"), next.q, { q: "" });
+    for (const [key, label] of [["segment", "col_segment"], ["provider", "col_provider"], ["category", "col_category"],
+      ["gateway", "col_gateway"], ["tag", "filter_tag"], ...EXTRA.map((f) => [f.name, f.label])]) {
+      if (next[key]) add(key, t(label), chipValue(key, next[key]), { [key]: "" });
+    }
+    if (next.score_min !== "" || next.score_max !== "") {
+      add("score", t("filter_score"), `${next.score_min || 0}–${next.score_max || 100}`, { score_min: "", score_max: "" });
+    }
+    replaceChildren(chips, items);
+    chips.hidden = items.length === 0;
+  }
+
+  function fillOptions(node, values, counts, current, label, allText = t("all")) {
     const all = [...values];
     for (const v of Object.keys(counts || {})) if (!all.includes(v)) all.push(v);
     if (current && !all.includes(current)) all.push(current); // from a shared link: keep it visible
-    const options = [el("option", { value: "", text: t("all") })];
+    const options = [el("option", { value: "", text: allText })];
     for (const v of all) {
       const n = counts?.[v];
       options.push(el("option", { value: v, text: `${label(v)}${n !== undefined ? ` (${fmtNumber(n)})` : ""}` }));
@@ -168,8 +225,9 @@ export function createFilters(hooks) {
   function sync(next) {
     state = next;
     showApplied(search, "q", next.q);
-    fillOptions(selects.segment, SEGMENTS, facets.segments, next.segment, (v) => t(`segment_${v}`, {}, v));
-    fillOptions(selects.provider, PROVIDERS, facets.providers, next.provider, (v) => v);
+    // in the one-line bar the labels are for screen readers: "All segments" says what the select is
+    fillOptions(selects.segment, SEGMENTS, facets.segments, next.segment, (v) => t(`segment_${v}`, {}, v), t("all_segments"));
+    fillOptions(selects.provider, PROVIDERS, facets.providers, next.provider, (v) => v, t("all_providers"));
     fillOptions(selects.category, CATEGORIES, facets.categories, next.category, (v) => `${v} · ${t(`cat_${v}`, {}, v)}`);
     fillOptions(selects.gateway, [], facets.gateways, next.gateway, (v) => v);
     fillOptions(selects.tag, [], facets.tags, next.tag, (v) => v);
@@ -185,6 +243,9 @@ export function createFilters(hooks) {
     const active = ["segment", "provider", "category", "gateway", "tag", "score_min", "score_max", ...EXTRA.map((f) => f.name)]
       .filter((k) => next[k] !== "" && next[k] !== undefined).length;
     toggle.textContent = active ? t("filters_n", { n: active }) : t("filters_label");
+    const hiddenActive = ["category", "gateway", "tag", ...EXTRA.map((f) => f.name)].filter((k) => next[k]).length;
+    moreButton.textContent = hiddenActive ? t("more_filters_n", { n: hiddenActive }) : t("more_filters");
+    paintChips(next);
   }
 
   relabel();

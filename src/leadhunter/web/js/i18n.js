@@ -282,6 +282,17 @@ export function fmtDate(iso) {
   return format.format(date);
 }
 
+const dayFormats = {};
+/** A timestamp as a short day ("3 Dec" / "3 Ara"; the year only when it is not this year). */
+export function fmtDay(iso) {
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return String(iso);
+  const key = `${lang}:${date.getFullYear() === new Date().getFullYear()}`;
+  const options = { day: "numeric", month: "short", ...(key.endsWith("false") ? { year: "numeric" } : {}) };
+  const format = dayFormats[key] || (dayFormats[key] = new Intl.DateTimeFormat(lang === "tr" ? "tr-TR" : "en-GB", options));
+  return format.format(date);
+}
+
 /** Fill static markup: [data-i18n] text, [data-i18n-placeholder], [data-i18n-aria-label]; set <html lang>. */
 export function applyStatic(root = document) {
   document.documentElement.lang = lang;

@@ -8,7 +8,7 @@ import { openLead, refreshLead } from "./breakdown.js";
 import { openAlerts, promptKey, refreshAlertCount } from "./dialogs.js";
 import { byTestId, el } from "./dom.js";
 import { createFilters } from "./filters.js";
-import { applyStatic, dataText, fmtDate, fmtNumber, getLang, onLangChange, setLang, t } from "./i18n.js";
+import { applyStatic, dataText, fmtDate, fmtDay, fmtNumber, getLang, onLangChange, setLang, t } from "./i18n.js";
 import { openImport } from "./imports.js";
 import { createKpis } from "./kpis.js";
 import { cleared, hasFilters, initialState, linkedLead, persist } from "./state.js";
@@ -17,6 +17,11 @@ import * as toasts from "./toasts.js";
 import { installTooltips } from "./tooltip.js";
 // Feature modules that add table columns (columns.js registerColumn) or lead sections (sections.js
 // registerSection) are imported here, before the first render, e.g.: import "./referral-column.js";
+import "./seller-i18n.js";
+import "./leads/infra-filters.js";
+import { installColumnPicker } from "./leads/column-picker.js";
+import { installIntegrations } from "./integrations/page.js";
+import { exportFileName } from "./leads/export-name.js";
 import "./referrals.js";
 import "./d365.js";
 import "./registration.js";
@@ -38,9 +43,10 @@ const leadFromLink = linkedLead(); // read before the first load rewrites the UR
 let inflight = null; // AbortController of the list request in flight
 let loading = Promise.resolve();
 let kpiRequest = null;
+let facetsShown = false; // the first facets wait for the first page; later ones follow each list answer
 const jobWatchers = new Map(); // domain → AbortController of a rescan being followed
 
-const ctx = { t, dataText, fmtNumber, fmtDate, get lang() { return getLang(); }, openLead: showLead, rescan: rescanLead };
+const ctx = { t, dataText, fmtNumber, fmtDate, fmtDay, get lang() { return getLang(); }, openLead: showLead, rescan: rescanLead };
 const table = createTable({
   ctx,
   onSort: (sort, order) => update({ sort, order }),
@@ -51,6 +57,7 @@ const table = createTable({
   onScanFocus: () => byTestId("scan-input").focus(),
 });
 const filters = createFilters({ onChange: (patch) => update(patch), onClear: clearFilters, onExport: exportLeads });
+installColumnPicker(() => { table.renderHeader(state); table.relabel(); });
 const kpis = createKpis((patch) => update(patch), () => inflight !== null);
 
 /** Apply a partial state change and reload (back to page 1 unless paging). */
@@ -72,7 +79,7 @@ function clearFilters() {
 function busyControls() {
   return [
     // text and number inputs stay enabled: disabling one under the user's fingers would eat keystrokes
-    ...byTestId("filters").querySelectorAll("select, button:not(.filters-toggle)"),
+    ...byTestId("filters").querySelectorAll("select, button:not(.filters-toggle):not(.filters-more):not(.col-picker-open)"),
     ...byTestId("pager").querySelectorAll("select, button"),
     ...byTestId("leads-table").tHead.querySelectorAll("button"),
     ...byTestId("kpis").querySelectorAll("button"),
@@ -129,6 +136,8 @@ function load() {
       table.render(result, wanted, hasFilters(wanted));
       // KPI counts scan every matching row: asked once the page is on screen, they never delay it.
       loadKpis(wanted);
+      // the counts follow the filter (issue 16, item 3); sorting and paging leave them as they are
+      if (facetsShown && api.filterQuery(wanted).toString() !== facetQuery) loadFacets(wanted);
     } catch (exc) {
       if (exc.name === "AbortError" || controller !== inflight) return;
       table.renderError();
@@ -158,9 +167,17 @@ async function loadKpis(wanted) {
   }
 }
 
-async function loadFacets() {
+let facetRequest = null;
+let facetQuery = null; // the filter the options on screen were counted for
+/** Filter options and counts for `wanted` (cross-filtered where the API supports it), asked after the page. */
+async function loadFacets(wanted = state) {
+  facetQuery = api.filterQuery(wanted).toString();
+  facetRequest?.abort();
+  const controller = new AbortController();
+  facetRequest = controller;
   try {
-    filters.setFacets(await api.facets());
+    const body = await api.facets(wanted, controller.signal);
+    if (controller === facetRequest) filters.setFacets(body);
   } catch {
     /* the fixed vocabularies still fill the selects */
   }
@@ -181,7 +198,8 @@ async function exportLeads(format, button) {
   button.setAttribute("aria-busy", "true");
   for (const other of document.querySelectorAll('[data-testid^="export-"]')) other.disabled = true;
   try {
-    const { blob, filename } = await api.exportLeads(state, format);
+    const { blob } = await api.exportLeads(state, format);
+    const filename = exportFileName(state, format); // says the filter and the day (issue 16)
     const url = URL.createObjectURL(blob);
     const link = el("a", { href: url, download: filename, hidden: true });
     document.body.append(link);
@@ -258,7 +276,7 @@ function wireScanForm() {
     submit.setAttribute("aria-busy", "true");
     let queued;
     try {
-      queued = await api.addLead(text);
+      queued = await api.addLead(text, byTestId("scan-name").value.trim());
     } catch (exc) {
       input.setAttribute("aria-invalid", "true");
       toasts.error(exc.status === 422 ? exc.message : t("request_failed", { message: exc.message }));
@@ -269,6 +287,7 @@ function wireScanForm() {
       submit.removeAttribute("aria-busy");
     }
     input.value = "";
+    byTestId("scan-name").value = "";
     const lead = { domain: queued.domain, domain_unicode: queued.domain_unicode };
     toasts.info(t("scan_queued", { domain: lead.domain_unicode }));
     refreshData();
@@ -304,6 +323,7 @@ function start() {
   byTestId("import-open").addEventListener("click", (e) => showImport(e.currentTarget));
   byTestId("alerts-open").addEventListener("click", (e) => openAlerts(e.currentTarget, { onOpenLead: showLead }));
   wireScanForm();
+  installIntegrations();
   table.renderHeader(state);
   kpis.render(null, state); // placeholder figures ("…") hold the strip's height: no jump when the counts arrive
   // Filter options and the alert badge wait for the first page: the rows are what the user came for.
@@ -311,6 +331,7 @@ function start() {
     // A link to one lead (`/?lead=<domain>`, e.g. from a D365 lead) opens its modal over the list.
     if (leadFromLink) showLead({ domain: leadFromLink, domain_unicode: leadFromLink }, null);
     loadFacets();
+    facetsShown = true;
     refreshAlertCount();
   });
 }

@@ -50,13 +50,11 @@ export function statusBadge(status, substatus) {
 /** A deal value in its currency (language's grouping), or "–". */
 export function money(value, currency) {
   if (value === null || value === undefined) return "–";
+  // One shape for every currency (issue 16): the amount in the language's grouping, cents only when there are
+  // any, then the ISO code — "25,000 USD", "18.500 EUR", "450.000 TRY" — so a column of deals lines up.
   const locale = getLang() === "tr" ? "tr-TR" : "en-GB";
-  try {
-    if (currency) return new Intl.NumberFormat(locale, { style: "currency", currency, maximumFractionDigits: 2 }).format(value);
-  } catch {
-    /* not an ISO 4217 code: number and code side by side */
-  }
-  return `${new Intl.NumberFormat(locale, { maximumFractionDigits: 2 }).format(value)}${currency ? ` ${currency}` : ""}`;
+  const amount = new Intl.NumberFormat(locale, { minimumFractionDigits: 0, maximumFractionDigits: 2 }).format(value);
+  return currency ? `${amount} ${String(currency).toUpperCase()}` : amount;
 }
 
 /** "just now", "5 min ago", "3 h ago", "2 d ago" for an ISO time (relative to this browser's clock). */

@@ -6,14 +6,13 @@
 
 import { el, replaceChildren } from "./dom.js";
 import { onLangChange, t } from "./i18n.js";
-import { ago, dataChanged, richText, startSync, syncStatus } from "./referrals-common.js";
+import { ago, dataChanged, startSync, syncStatus } from "./referrals-common.js";
 import * as toasts from "./toasts.js";
 
 const IDLE_MS = 30_000;
 const ACTIVE_MS = 2_000;
 const pollOverride = Number(globalThis.__hunterPcPollMs) || 0; // tests shorten the status polling
 const ACTIVE = new Set(["queued", "running"]);
-const LOGIN = "hunter partner-center login"; // the CLI command that signs in (device code)
 
 let status = null; // the last GET /api/referrals/sync-status answer
 let failed = false; // the last status request failed
@@ -37,8 +36,6 @@ function stateOf(s) {
   return s.status || "none";
 }
 
-const code = (text) => el("code", { text });
-
 /** Set a text only when it changed: the status is a live region, repainting the same words must not re-announce. */
 function setText(node, text) {
   if (node.textContent !== text) node.textContent = text;
@@ -56,12 +53,12 @@ function paint() {
   let hintNode = null;
   let title = null;
   if (state === "disabled") {
-    text = t("pc_off");
-    hintNode = richText("pc_off_hint", { flag: code("HUNTER_PARTNER_CENTER_ENABLED=true"), login: code(LOGIN) });
+    text = ""; // the hint says it (and whom to ask)
+    hintNode = el("span", { text: t("seller_pc_off") }); // the set-up is on the Integrations page (issue 16)
   } else if (state !== "loading") {
     const outcome = t(`pc_outcome_${state}`, {}, status.outcome || state);
     text = t("pc_last_sync", { ago: ago(status.last_sync_at), outcome });
-    if (state === "sign_in_required") hintNode = richText("pc_sign_in_hint", { login: code(LOGIN) });
+    if (state === "sign_in_required") hintNode = el("span", { text: t("seller_pc_sign_in") });
     if (ACTIVE.has(state)) title = t("pc_sync_busy");
   }
   if (failed) text = text ? `${text} · ${t("pc_status_unavailable")}` : t("pc_status_unavailable");

@@ -37,7 +37,7 @@ registerFilter({
 
 /** The lead modal's Partner Center section: the company's referrals (fetched when it has any). */
 function leadSection(detail) {
-  if (!detail.referral_count) return el("p", { class: "muted", dataset: { testid: "lead-referrals", state: "none" }, text: t("ref_lead_none") });
+  if (!detail.referral_count) return null; // no referral: the section is left out (issue 16)
   const box = el("div", { dataset: { testid: "lead-referrals", state: "loading" } },
     el("p", { class: "muted", role: "status", text: t("ref_lead_loading") }));
   listReferrals(new URLSearchParams({ lead: detail.domain, page_size: "100" })).then((body) => {

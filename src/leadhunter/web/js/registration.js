@@ -52,7 +52,7 @@ function expiry(reg, t) {
 
 function section(detail, { t, fmtDate }) {
   const reg = detail.registration;
-  if (!reg) return el("p", { class: "muted", dataset: { testid: "registration" }, text: t("reg_not_yet") });
+  if (!reg) return null; // not looked up yet: the section is left out (issue 16)
   const lastError = reg.last_error && reg.outcome !== "unknown"
     ? el("p", { class: "muted small", text: t("reg_last_error", { when: fmtDate(reg.checked_at), reason: reg.last_error }) })
     : null;

@@ -3,7 +3,7 @@
 // (dimmed after a short delay, see .is-loading in app.css) while a request is in flight: no layout jump,
 // no flicker for fast answers.
 
-import { COLUMNS } from "./columns.js";
+import { visibleColumns } from "./columns.js";
 import { el, byTestId, replaceChildren } from "./dom.js";
 import { t, fmtNumber } from "./i18n.js";
 import { PAGE_SIZES } from "./state.js";
@@ -26,7 +26,7 @@ export function createTable(hooks) {
   let last = null; // the result on screen: {result, state, filtered}
 
   function renderHeader(state) {
-    const cells = COLUMNS.map((col) => {
+    const cells = visibleColumns().map((col) => {
       const th = el("th", { scope: "col", dataset: { col: col.id }, class: [col.className, col.hideOnPhone ? "hide-phone" : ""].filter(Boolean).join(" ") || null });
       if (!col.sort) {
         th.append(el("span", { text: t(col.label) }));
@@ -53,7 +53,7 @@ export function createTable(hooks) {
 
   function rowFor(lead) {
     const tr = el("tr", { dataset: { testid: "lead-row", domain: lead.domain } });
-    for (const col of COLUMNS) {
+    for (const col of visibleColumns()) {
       const td = el("td", { dataset: { col: col.id }, class: [col.className, col.hideOnPhone ? "hide-phone" : ""].filter(Boolean).join(" ") || null });
       const content = col.render(lead, hooks.ctx);
       if (content !== null && content !== undefined) td.append(content instanceof Node ? content : document.createTextNode(String(content)));

@@ -43,7 +43,7 @@ function playCell(row, t, lang) {
 /** The "Microsoft footprint" section of the lead modal. */
 function section(detail, { t }) {
   const grid = detail.footprint?.whitespace;
-  if (!grid) return el("p", { class: "muted", dataset: { testid: "fp-none" }, text: t("fp_none") });
+  if (!grid) return null; // no footprint yet: the section is left out (issue 16)
   const lang = getLang();
   const rows = (grid.rows || []).map((row) => el("tr", { dataset: { testid: "fp-row", key: row.key, state: row.state } },
     el("th", { scope: "row", text: lang === "tr" ? row.label_tr : row.label_en }),
