@@ -201,7 +201,7 @@ def test_malformed_json_is_a_400_saying_where(edge: LiveApi) -> None:
 def test_kpis_count_unscanned_leads_under_a_real_key(edge: LiveApi) -> None:
     assert edge.client.post("/api/scans", json={"domains": ["contoso.com.tr", "fabrikam.com.tr"]}).status_code == 202
     kpis = edge.client.get("/api/leads/kpis").json()
-    assert kpis == {"segments": {"unscanned": 2}, "categories": {"unscanned": 2}}
+    assert kpis == {"segments": {"unscanned": 2}, "categories": {"unscanned": 2}, "estimate": False}
 
 
 def test_docs_are_not_served_from_a_cdn_and_the_schema_is(edge: LiveApi) -> None:

@@ -86,7 +86,7 @@ def test_facets_list_every_filter_value_with_counts(empty_server: UiServer) -> N
     empty = empty_server.client.get("/api/leads/facets").json()
     assert {k: v for k, v in empty.items() if k != "play_labels"} == {
         "segments": {}, "categories": {}, "providers": {}, "gateways": {}, "tags": {}, "plays": {}, "saas": {},
-        "web_hosts": {}, "dns_hosts": {}, "mail_countries": {}, "web_countries": {}, "sizes": {}}
+        "web_hosts": {}, "dns_hosts": {}, "mail_countries": {}, "web_countries": {}, "sizes": {}, "estimated": []}
     seed_companies(empty_server.factory)
     body = empty_server.client.get("/api/leads/facets").json()
     assert body["segments"] == {"Cold": 3, "Existing": 4, "Migration": 11, "Skip": 4}

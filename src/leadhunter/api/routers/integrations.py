@@ -13,7 +13,7 @@ from leadhunter.api.deps import CallerDep, SessionDep, SettingsDep, auth_require
 from leadhunter.api.errors import error_responses
 from leadhunter.db.models import ApiKey
 
-router = APIRouter(prefix="/api/integrations", tags=["integrations"], responses=error_responses(401, 429))
+router = APIRouter(prefix="/api/integrations", tags=["integrations"], responses=error_responses(401, 403, 429))
 
 
 @router.get("")

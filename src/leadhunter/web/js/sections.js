@@ -177,7 +177,7 @@ function history(detail, { t, fmtDate }) {
  * ids take `order` from registerSection, or sit just after `after`, or go last.
  */
 export const SECTION_ORDER = {
-  summary: 10, breakdown: 20, footprint: 30, brief: 32, notes: 34, tags: 35, registration: 38, evidence: 40,
+  summary: 10, breakdown: 20, footprint: 30, brief: 32, notes: 34, marks: 35, registration: 38, evidence: 40,
   changes: 50, history: 55, partner_center: 70, d365: 75,
 };
 
