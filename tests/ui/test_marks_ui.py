@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 from playwright.sync_api import Page, expect
-from ui_helpers import by_testid, domains, modal, open_app, wait_query
+from ui_helpers import by_testid, domains, modal, open_app, open_more_filters, wait_query
 from ui_support import UiServer
 
 from footprint_reports import footprint_report
@@ -69,6 +69,7 @@ def test_tag_star_filter_watched_and_bulk_tags(page: Page, marks_server: UiServe
     other = page.locator(ROW.format("gmail-firma.com")).locator('[data-testid="row-watch"]')
     other.click()
     expect(other).to_have_attribute("aria-pressed", "true")
+    open_more_filters(page)  # "Watched" lives in More filters since the seller-screen redesign
     page.select_option('[data-testid="filter-watched"]', "me")
     wait_query(page, "watched=me")
     assert sorted(domains(page)) == ["bulut-lojistik.com.tr", "gmail-firma.com"]
@@ -88,6 +89,7 @@ def test_tag_star_filter_watched_and_bulk_tags(page: Page, marks_server: UiServe
         ["Fuar 2026", "q3"])
 
     # bulk on the selection: back to every lead, tick two rows
+    open_more_filters(page)
     page.select_option('[data-testid="filter-watched"]', "")
     page.wait_for_function("() => !location.search.includes('watched')")
     expect(page.locator('[data-testid="lead-row"]')).to_have_count(3)
@@ -99,6 +101,7 @@ def test_tag_star_filter_watched_and_bulk_tags(page: Page, marks_server: UiServe
     expect(page.locator(ROW.format("tam-kurulum.com")).locator('[data-testid="row-tag-manual"]')).to_have_text(["VIP"])
     # the tag filter offers the manual tag with its count (facets arrive after the first page: wait for it)
     expect(page.locator('[data-testid="filter-tag"] option[value="VIP"]')).to_have_text("VIP (2)")
+    open_more_filters(page)
     page.select_option('[data-testid="filter-tag"]', "VIP")
     wait_query(page, "tag=VIP")
     assert sorted(domains(page)) == ["gmail-firma.com", "tam-kurulum.com"]
