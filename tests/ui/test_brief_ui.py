@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 from pypdf import PdfReader
-from ui_helpers import by_testid, domains, open_app, wait_query
+from ui_helpers import by_testid, domains, open_app, open_more_filters, wait_query
 from ui_support import UiServer
 
 from leadhunter.services.demo_data import seed_demo
@@ -91,6 +91,7 @@ def test_brief_in_turkish_and_size_filter(page: Page, demo_server: UiServer) -> 
     facets = demo_server.client.get("/api/leads/facets").json()["sizes"]
     band = max(facets, key=lambda b: facets[b])
     expect(page.locator(f'[data-testid="filter-size"] option[value="{band}"]')).to_have_count(1)
+    open_more_filters(page)  # the size filter lives in More filters (seller-screen redesign)
     page.select_option('[data-testid="filter-size"]', band)
     wait_query(page, f"size={band}")
     expected = {i["domain"] for i in demo_server.client.get(
