@@ -109,7 +109,7 @@ registerSection({ id: "brief", title: "sec_brief", render: section }, { after: "
 
 registerColumn({
   id: "brief", label: "col_brief", sort: null, hideOnPhone: true,
-  render: (lead, ctx) => el("button", { type: "button", class: "btn btn-sm", dataset: { testid: "row-brief" },
+  render: (lead, ctx) => el("button", { type: "button", class: "btn btn-small", dataset: { testid: "row-brief" },
     "aria-label": ctx.t("brief_open", { domain: lead.domain_unicode || lead.domain }), text: ctx.t("brief_button"),
     on: { click: (e) => { e.stopPropagation(); scrollTo = lead.domain; ctx.openLead(lead, e.currentTarget); } } }),
 });
